@@ -1,0 +1,59 @@
+"""`python -m app`: check settings and stores, then serve the API with uvicorn.
+
+A bad setting or an unreachable store ends the process with one clear log line and exit code 1.
+"""
+
+import asyncio
+import logging
+import sys
+
+import uvicorn
+from pydantic import ValidationError
+
+from app.config import Settings
+from app.log import configure_logging
+from app.resources import DependencyUnavailable, open_resources
+
+logger = logging.getLogger("tensorfleet")
+
+
+def load_settings_or_exit() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        configure_logging("INFO")
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            logger.error("invalid setting %s: %s", name, error["msg"])
+        sys.exit(1)
+
+
+async def check_dependencies(settings: Settings) -> None:
+    resources = await open_resources(settings)
+    await resources.close()
+
+
+def check_dependencies_or_exit(settings: Settings) -> None:
+    try:
+        asyncio.run(check_dependencies(settings))
+    except DependencyUnavailable as exc:
+        logger.error("%s", exc)
+        sys.exit(1)
+
+
+def main() -> None:
+    settings = load_settings_or_exit()
+    configure_logging(settings.log_level)
+    check_dependencies_or_exit(settings)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

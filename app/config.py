@@ -1,0 +1,52 @@
+"""The one Settings object for the API and the worker, read once from the environment."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, MongoDsn, RedisDsn
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    """Configuration from environment variables (names are the field names, upper case)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    mongodb_url: MongoDsn = Field(
+        default=MongoDsn("mongodb://127.0.0.1:27017/"),
+        description="MongoDB (or FerretDB) connection string.",
+    )
+    mongodb_db: str = Field(default="tensorfleet", min_length=1, max_length=63)
+    redis_url: RedisDsn = Field(default=RedisDsn("redis://127.0.0.1:6379/0"))
+    host: str = Field(default="0.0.0.0", description="Address the API binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    log_level: LogLevel = "INFO"
+
+    queue_name: str = Field(default="tensorfleet:train", min_length=1)
+    dependency_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=30, description="Timeout of each MongoDB/Redis check in /health."
+    )
+    worker_metrics_port: int = Field(default=9100, ge=0, le=65535)
+    worker_max_jobs: int = Field(default=2, ge=1, le=64)
+    job_timeout_seconds: int = Field(default=600, ge=1)
+    job_max_tries: int = Field(default=3, ge=1, le=10)
+    worker_poll_delay_seconds: float = Field(default=0.05, gt=0, le=5)
+    orphan_grace_seconds: int = Field(default=3600, ge=0)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def redact_url(url: object) -> str:
+    """The URL with any password replaced, safe to log."""
+    text = str(url)
+    scheme, sep, rest = text.partition("://")
+    if not sep or "@" not in rest:
+        return text
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"

@@ -1,0 +1,40 @@
+"""Annotated dependency aliases the routers use."""
+
+from typing import Annotated
+
+from arq.connections import ArqRedis
+from fastapi import Depends, Request
+from gridfs import AsyncGridFSBucket
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.config import Settings
+from app.resources import Resources
+
+
+def get_resources(request: Request) -> Resources:
+    return request.state.resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+def get_db(resources: ResourcesDep) -> AsyncDatabase:
+    return resources.db
+
+
+def get_gridfs(resources: ResourcesDep) -> AsyncGridFSBucket:
+    return resources.gridfs
+
+
+def get_redis(resources: ResourcesDep) -> ArqRedis:
+    return resources.redis
+
+
+def get_app_settings(resources: ResourcesDep) -> Settings:
+    return resources.settings
+
+
+DatabaseDep = Annotated[AsyncDatabase, Depends(get_db)]
+GridFSDep = Annotated[AsyncGridFSBucket, Depends(get_gridfs)]
+RedisDep = Annotated[ArqRedis, Depends(get_redis)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -1,0 +1,40 @@
+"""The app factory: lifespan, routers, error handlers."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.config import Settings, get_settings
+from app.errors import install_error_handlers
+from app.indexes import INDEXES
+from app.resources import ensure_indexes, open_resources
+from app.routers import health
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = (
+    "Self-hosted ML training service and model registry. Submit a training job with "
+    "`POST /train`, poll `GET /jobs/{job_id}`, then list, inspect and download models under "
+    "`/api/v1/models`."
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict]:
+        resources = await open_resources(settings)
+        try:
+            await ensure_indexes(resources.db, INDEXES)
+            logger.info("TensorFleet API ready (database %s)", settings.mongodb_db)
+            yield {"resources": resources}
+        finally:
+            await resources.close()
+
+    app = FastAPI(title="TensorFleet", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,1 @@
+"""Development stack: local Redis and FerretDB, and the runner behind `make run`."""

@@ -1,0 +1,131 @@
+"""Local Redis and FerretDB processes for `make run`, `make test` and `make bench`.
+
+Each service is a child process with its data under a folder we choose, on a loopback port.
+"""
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+FERRETDB = PROJECT / ".tools" / "bin" / "ferretdb"
+
+
+class ServiceError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    port: int
+    log_path: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self, timeout: float = 20.0) -> "Service":
+        if port_open(self.port):
+            raise ServiceError(f"{self.name}: port {self.port} is already in use")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServiceError(
+                    f"{self.name} exited with {self.process.returncode}; see {self.log_path}"
+                )
+            if port_open(self.port):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise ServiceError(f"{self.name} did not listen on {self.port} within {timeout}s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, for fault tests."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+def redis_service(port: int, data_dir: Path, databases: int = 16) -> Service:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise ServiceError("redis-server is not installed; run scripts/ensure-redis.sh")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir),
+        "--appendonly",
+        "yes",
+        "--save",
+        "",
+        "--databases",
+        str(databases),
+        "--daemonize",
+        "no",
+        "--protected-mode",
+        "yes",
+    ]
+    return Service("redis", argv, port, data_dir / "redis.log")
+
+
+def ferretdb_service(port: int, data_dir: Path) -> Service:
+    if not FERRETDB.exists():
+        raise ServiceError(f"{FERRETDB} is missing; run scripts/install-ferretdb.sh")
+    sqlite_dir, state_dir = data_dir / "sqlite", data_dir / "state"
+    sqlite_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        str(FERRETDB),
+        "--handler=sqlite",
+        f"--sqlite-url=file:{sqlite_dir}/",
+        f"--listen-addr=127.0.0.1:{port}",
+        f"--state-dir={state_dir}",
+        "--telemetry=disable",
+        "--debug-addr=-",
+        "--log-level=warn",
+    ]
+    return Service("ferretdb", argv, port, data_dir / "ferretdb.log")

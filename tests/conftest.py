@@ -1,0 +1,118 @@
+"""Shared fixtures: real Redis and FerretDB for the session, an isolated namespace per module.
+
+Set TEST_MONGODB_URL and TEST_REDIS_URL to run against servers you started yourself (a real
+MongoDB 7, say); otherwise the session starts redis-server and FerretDB on free loopback ports
+with throwaway data.
+"""
+
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from pymongo import AsyncMongoClient
+
+from app.config import Settings
+from app.main import create_app
+from devstack.services import Service, ferretdb_service, free_port, redis_service
+
+REDIS_DATABASES = 1024
+
+
+@dataclass
+class Stack:
+    mongodb_url: str
+    redis_url: str  # without a database number
+    services: dict[str, Service] = field(default_factory=dict)
+    _redis_db: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def next_redis_db(self) -> int:
+        number = next(self._redis_db)
+        assert number < REDIS_DATABASES, "more test modules than Redis databases"
+        return number
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    mongodb_url, redis_url = os.environ.get("TEST_MONGODB_URL"), os.environ.get("TEST_REDIS_URL")
+    if mongodb_url and redis_url:
+        yield Stack(mongodb_url, redis_url.rstrip("/"))
+        return
+    root = tmp_path_factory.mktemp("stack")
+    redis = redis_service(free_port(), root / "redis", databases=REDIS_DATABASES).start()
+    ferretdb = ferretdb_service(free_port(), root / "ferretdb").start()
+    try:
+        yield Stack(
+            f"mongodb://127.0.0.1:{ferretdb.port}/",
+            f"redis://127.0.0.1:{redis.port}",
+            {"redis": redis, "ferretdb": ferretdb},
+        )
+    finally:
+        ferretdb.stop()
+        redis.stop()
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture(scope="module")
+async def settings_factory(stack: Stack) -> AsyncIterator[SettingsFactory]:
+    """Makes Settings for a fresh namespace (database, Redis db, queue); drops them afterwards."""
+    made: list[Settings] = []
+
+    def make(**overrides: object) -> Settings:
+        tag = uuid.uuid4().hex[:10]
+        values = {
+            "mongodb_url": stack.mongodb_url,
+            "mongodb_db": f"test_{tag}",
+            "redis_url": f"{stack.redis_url}/{stack.next_redis_db()}",
+            "queue_name": f"test:{tag}",
+            "worker_metrics_port": 0,
+            "orphan_grace_seconds": 0,
+        } | overrides
+        settings = Settings(_env_file=None, **values)
+        made.append(settings)
+        return settings
+
+    yield make
+    mongo = AsyncMongoClient(stack.mongodb_url)
+    try:
+        for settings in made:
+            await mongo.drop_database(settings.mongodb_db)
+            redis = aioredis.from_url(str(settings.redis_url))
+            await redis.flushdb()
+            await redis.aclose()
+    finally:
+        await mongo.close()
+
+
+@pytest.fixture(scope="module")
+def settings(settings_factory: SettingsFactory) -> Settings:
+    return settings_factory()
+
+
+@pytest.fixture(scope="module")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with LifespanManager(application, startup_timeout=60) as manager:
+        application.state.asgi = manager.app
+        yield application
+
+
+@pytest.fixture(scope="module")
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app.state.asgi)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,80 @@
+import asyncio
+from pathlib import Path
+
+import httpx
+from asgi_lifespan import LifespanManager
+from pydantic import MongoDsn, RedisDsn
+
+from app.main import create_app
+from devstack.services import ferretdb_service, free_port, redis_service
+from tests.conftest import SettingsFactory
+
+
+async def test_health_reports_both_stores_up(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["dependencies"]["mongodb"]["status"] == "up"
+    assert body["dependencies"]["redis"]["status"] == "up"
+
+
+async def _wait_for_status(http: httpx.AsyncClient, code: int, timeout: float = 15.0) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await http.get("/health")
+        if response.status_code == code:
+            return response.json()
+        assert asyncio.get_running_loop().time() < deadline, response.text
+        await asyncio.sleep(0.2)
+
+
+async def test_health_turns_503_while_ferretdb_is_down_and_recovers(
+    settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    ferretdb = ferretdb_service(free_port(), tmp_path / "ferretdb").start()
+    settings = settings_factory(dependency_timeout_seconds=1.0).model_copy(
+        update={"mongodb_url": MongoDsn(f"mongodb://127.0.0.1:{ferretdb.port}/")}
+    )
+    app = create_app(settings)
+    try:
+        async with (
+            LifespanManager(app) as manager,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=manager.app), base_url="http://t"
+            ) as http,
+        ):
+            await _wait_for_status(http, 200)
+            ferretdb.stop()
+            body = await _wait_for_status(http, 503, timeout=5.0)
+            assert body["dependencies"]["mongodb"]["status"] == "down"
+            assert body["dependencies"]["redis"]["status"] == "up"
+            ferretdb.start()
+            await _wait_for_status(http, 200)
+    finally:
+        ferretdb.stop()
+
+
+async def test_health_turns_503_while_redis_is_down_and_recovers(
+    settings_factory: SettingsFactory, tmp_path: Path
+) -> None:
+    redis = redis_service(free_port(), tmp_path / "redis").start()
+    settings = settings_factory(dependency_timeout_seconds=1.0).model_copy(
+        update={"redis_url": RedisDsn(f"redis://127.0.0.1:{redis.port}/0")}
+    )
+    app = create_app(settings)
+    try:
+        async with (
+            LifespanManager(app) as manager,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=manager.app), base_url="http://t"
+            ) as http,
+        ):
+            await _wait_for_status(http, 200)
+            redis.stop()
+            body = await _wait_for_status(http, 503, timeout=5.0)
+            assert body["dependencies"]["redis"]["status"] == "down"
+            redis.start()
+            await _wait_for_status(http, 200)
+    finally:
+        redis.stop()

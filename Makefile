@@ -6,7 +6,7 @@ PY := .venv/bin/python
 
 .PHONY: setup run test lint bench demo clean-data
 
-setup: .venv/.synced .tools/bin/ferretdb
+setup: .venv/.synced .tools/bin/ferretdb .tools/bin/helm
 	@scripts/ensure-redis.sh
 
 $(UV):
@@ -19,6 +19,9 @@ $(UV):
 
 .tools/bin/ferretdb: scripts/install-ferretdb.sh
 	scripts/install-ferretdb.sh
+
+.tools/bin/helm: scripts/install-helm.sh ## Helm, for the chart checks in tests/deploy
+	scripts/install-helm.sh
 
 run: setup ## Redis, FerretDB (data in ./data), the API on $PORT (8000) and a worker; Ctrl-C stops all
 	$(PY) -m devstack

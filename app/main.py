@@ -9,8 +9,10 @@ from fastapi import FastAPI
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.indexes import INDEXES
+from app.metrics import install_metrics
+from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
-from app.routers import health
+from app.routers import health, registry
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resources = await open_resources(settings)
         try:
             await ensure_indexes(resources.db, INDEXES)
+            await sweep_at_startup(
+                resources.db, resources.gridfs, grace_seconds=settings.orphan_grace_seconds
+            )
             logger.info("TensorFleet API ready (database %s)", settings.mongodb_db)
             yield {"resources": resources}
         finally:
@@ -36,5 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="TensorFleet", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
+    install_metrics(app)
     app.include_router(health.router)
+    app.include_router(registry.router)
     return app

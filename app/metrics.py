@@ -1,0 +1,51 @@
+"""The API process's Prometheus metrics, exposed at /metrics.
+
+prometheus_client's default registry is process-global, and one process may build many apps
+(the test suite does), so every metric object is created once, here, at import; each app's
+instrumentator only records into them. Route labels are route templates
+(`/api/v1/models/{model_id}`), never raw paths; unmatched paths are grouped as `none`.
+"""
+
+from fastapi import FastAPI
+from prometheus_client import Counter, Histogram
+from prometheus_fastapi_instrumentator import Instrumentator
+from prometheus_fastapi_instrumentator.metrics import Info
+
+HTTP_LABELS = ("method", "handler", "status")
+
+API_REQUESTS = Counter(
+    "api_requests_total", "HTTP requests the API answered.", labelnames=HTTP_LABELS
+)
+REQUEST_DURATION = Histogram(
+    "request_duration_seconds",
+    "Time from request to the end of the response body, in seconds.",
+    labelnames=HTTP_LABELS,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+MODEL_DOWNLOADS = Counter(
+    "model_downloads_total",
+    "Model files served (full GET downloads; HEAD and 304 answers are not counted).",
+    labelnames=("algorithm",),
+)
+MODEL_LISTINGS = Counter(
+    "model_listings_total",
+    "Model list pages served.",
+    labelnames=("sort", "paging"),
+)
+
+
+def record_request(info: Info) -> None:
+    labels = (info.method, info.modified_handler, info.modified_status)
+    API_REQUESTS.labels(*labels).inc()
+    REQUEST_DURATION.labels(*labels).observe(info.modified_duration)
+
+
+def install_metrics(app: FastAPI) -> None:
+    """Instrument every request and serve /metrics (itself not counted)."""
+    instrumentator = Instrumentator(
+        should_group_status_codes=False,
+        should_group_untemplated=True,
+        excluded_handlers=["^/metrics$"],
+    )
+    instrumentator.add(record_request)
+    instrumentator.instrument(app).expose(app, include_in_schema=False, tags=["metrics"])

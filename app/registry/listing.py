@@ -1,0 +1,117 @@
+"""How a model list query is built: filters, sort, index hint and the `after` cursor.
+
+Every (filter, sort) pair the API accepts maps to one compound index of app/indexes.py:
+`[<filter field>,] <sort field>, _id`. The query names that index as its hint, so a listing
+never scans the collection; with `after`, the index is entered at the cursor's key, so a deep
+page costs the same as the first.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId, json_util
+from bson.errors import InvalidId
+from pymongo import ASCENDING, DESCENDING
+
+from app.registry.exceptions import InvalidCursor
+from app.registry.schemas import ModelSort, SortOrder
+
+SORT_FIELDS: dict[ModelSort, str] = {
+    ModelSort.created_at: "created_at",
+    ModelSort.version: "version",
+    ModelSort.test_accuracy: "metrics.test_accuracy",
+}
+SORT_INDEX_SUFFIX: dict[ModelSort, str] = {
+    ModelSort.created_at: "created",
+    ModelSort.version: "version",
+    ModelSort.test_accuracy: "test_accuracy",
+}
+# Filter fields in the order we prefer them as the index prefix (most selective first).
+FILTER_FIELDS: dict[str, str] = {
+    "name": "name",
+    "algorithm": "algorithm",
+    "dataset_name": "dataset",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFilter:
+    name: str | None = None
+    algorithm: str | None = None
+    dataset_name: str | None = None
+
+    def query(self) -> dict[str, Any]:
+        return {field: value for field in FILTER_FIELDS if (value := getattr(self, field))}
+
+    def prefix(self) -> str | None:
+        """The filter field the index starts with, if any."""
+        return next((field for field in FILTER_FIELDS if getattr(self, field)), None)
+
+
+def index_name(model_filter: ModelFilter, sort: ModelSort) -> str:
+    """The name of the index (in app/indexes.py) that serves this filter and sort."""
+    prefix = model_filter.prefix()
+    suffix = SORT_INDEX_SUFFIX[sort]
+    return f"{FILTER_FIELDS[prefix]}_{suffix}" if prefix else suffix
+
+
+def index_keys(model_filter: ModelFilter, sort: ModelSort) -> list[tuple[str, int]]:
+    """The key pattern that index must have."""
+    prefix = model_filter.prefix()
+    keys = [(SORT_FIELDS[sort], DESCENDING), ("_id", DESCENDING)]
+    return [(prefix, ASCENDING), *keys] if prefix else keys
+
+
+def sort_spec(sort: ModelSort, order: SortOrder) -> list[tuple[str, int]]:
+    direction = DESCENDING if order is SortOrder.desc else ASCENDING
+    return [(SORT_FIELDS[sort], direction), ("_id", direction)]
+
+
+def sort_value(document: dict[str, Any], sort: ModelSort) -> Any:
+    value: Any = document
+    for part in SORT_FIELDS[sort].split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def encode_cursor(document: dict[str, Any], sort: ModelSort, order: SortOrder) -> str:
+    """An opaque token naming the position just after this document in this ordering."""
+    state = {"s": sort.value, "o": order.value, "v": sort_value(document, sort)}
+    state["i"] = document["_id"]
+    raw = json_util.dumps(state).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str, sort: ModelSort, order: SortOrder) -> tuple[Any, ObjectId]:
+    """The (sort value, id) a token names; InvalidCursor if it is not ours or not this sort's."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        state = json_util.loads(raw)
+        value, model_id = state["v"], ObjectId(state["i"])
+        issued_for = (state["s"], state["o"])
+    except (binascii.Error, ValueError, TypeError, KeyError, InvalidId) as exc:
+        raise InvalidCursor("`after` is not a cursor this API issued") from exc
+    if issued_for != (sort.value, order.value):
+        raise InvalidCursor(
+            f"`after` was issued for sort={issued_for[0]}&order={issued_for[1]}; "
+            f"repeat those parameters with it"
+        )
+    return value, model_id
+
+
+def after_query(sort: ModelSort, order: SortOrder, value: Any, model_id: ObjectId) -> dict:
+    """Documents strictly after (value, model_id) in this ordering."""
+    field = SORT_FIELDS[sort]
+    beyond = "$lt" if order is SortOrder.desc else "$gt"
+    same_key_later_id = {field: value, "_id": {beyond: model_id}}
+    if value is None:
+        # null sorts lowest: descending, only later nulls remain; ascending, every value too.
+        if order is SortOrder.desc:
+            return same_key_later_id
+        return {"$or": [{field: {"$ne": None}}, same_key_later_id]}
+    branches = [{field: {beyond: value}}, same_key_later_id]
+    if order is SortOrder.desc:
+        branches.append({field: None})  # below every value, and `$lt` does not reach it
+    return {"$or": branches}

@@ -1,0 +1,173 @@
+"""The model registry: read, list, delete models and the orphan sweep.
+
+Keyword-only functions over the database and the GridFS bucket the lifespan opened. Deletion
+follows design.md's crash-safety order: metadata first, so no user ever sees a model whose file
+is gone; then the file, whose leftovers (if we crash in between) the sweep removes.
+"""
+
+import logging
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
+from pymongo import DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.registry.exceptions import ModelNotFound
+from app.registry.listing import (
+    ModelFilter,
+    after_query,
+    decode_cursor,
+    encode_cursor,
+    index_name,
+    sort_spec,
+)
+from app.registry.publish import MODELS
+from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder, SweepRead
+
+logger = logging.getLogger(__name__)
+
+FILES = "fs.files"
+SWEEP_BATCH = 500
+
+
+def parse_model_id(model_id: str) -> ObjectId:
+    try:
+        return ObjectId(model_id)
+    except (InvalidId, TypeError):
+        raise ModelNotFound(f"no model with id {model_id!r}") from None
+
+
+async def get_model(db: AsyncDatabase, *, model_id: str) -> dict[str, Any]:
+    """The stored document of a model; ModelNotFound for a malformed or unknown id."""
+    document = await db[MODELS].find_one({"_id": parse_model_id(model_id)})
+    if document is None:
+        raise ModelNotFound(f"no model with id {model_id!r}")
+    return document
+
+
+async def get_model_version(db: AsyncDatabase, *, name: str, version: int | None) -> dict:
+    """A given version of a name, or its latest when version is None."""
+    query: dict[str, Any] = {"name": name}
+    if version is not None:
+        query["version"] = version
+    document = await db[MODELS].find_one(
+        query, sort=[("version", DESCENDING)], hint="name_version_unique"
+    )
+    if document is None:
+        which = "any version" if version is None else f"version {version}"
+        raise ModelNotFound(f"no model named {name!r} with {which}")
+    return document
+
+
+async def count_models(db: AsyncDatabase, *, model_filter: ModelFilter) -> int:
+    query = model_filter.query()
+    if not query:
+        return await db[MODELS].estimated_document_count()
+    return await db[MODELS].count_documents(query)
+
+
+async def list_models(
+    db: AsyncDatabase,
+    *,
+    model_filter: ModelFilter,
+    sort: ModelSort,
+    order: SortOrder,
+    page: int,
+    limit: int,
+    after: str | None = None,
+) -> ModelList:
+    """One page in a stable order: by `page` (skips index entries) or by `after` (seeks)."""
+    query = model_filter.query()
+    skip = (page - 1) * limit
+    if after is not None:
+        value, last_id = decode_cursor(after, sort, order)
+        query = (
+            {"$and": [query, after_query(sort, order, value, last_id)]}
+            if query
+            else (after_query(sort, order, value, last_id))
+        )
+        skip = 0
+    cursor = db[MODELS].find(
+        query,
+        sort=sort_spec(sort, order),
+        skip=skip,
+        limit=limit + 1,
+        hint=index_name(model_filter, sort),
+    )
+    documents = await cursor.to_list()
+    total = await count_models(db, model_filter=model_filter)
+    more = len(documents) > limit
+    documents = documents[:limit]
+    return ModelList(
+        items=[ModelRead.from_document(document) for document in documents],
+        total=total,
+        page=page,
+        limit=limit,
+        pages=math.ceil(total / limit),
+        next_cursor=encode_cursor(documents[-1], sort, order) if more else None,
+    )
+
+
+async def delete_model(db: AsyncDatabase, bucket: AsyncGridFSBucket, *, model_id: str) -> None:
+    """Delete the metadata, then the file; ModelNotFound if it was already gone."""
+    # No projection: FerretDB v1.24 does not implement findAndModify's `fields`.
+    document = await db[MODELS].find_one_and_delete({"_id": parse_model_id(model_id)})
+    if document is None:
+        raise ModelNotFound(f"no model with id {model_id!r}")
+    try:
+        await bucket.delete(document["file_id"])
+    except NoFile:
+        logger.info("model %s had no GridFS file %s left", model_id, document["file_id"])
+
+
+async def _unnamed(db: AsyncDatabase, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The files of this batch that no model's file_id names."""
+    ids = [file["_id"] for file in files]
+    named = await db[MODELS].distinct("file_id", {"file_id": {"$in": ids}})
+    return [file for file in files if file["_id"] not in set(named)]
+
+
+async def sweep_orphan_files(
+    db: AsyncDatabase, bucket: AsyncGridFSBucket, *, grace_seconds: int
+) -> SweepRead:
+    """Remove GridFS model files no metadata names, uploaded more than grace_seconds ago.
+
+    The grace period protects an upload in flight: its file exists before its metadata does.
+    """
+    cutoff = datetime.now(UTC) - timedelta(seconds=grace_seconds)
+    old = db[FILES].find(
+        {"uploadDate": {"$lte": cutoff}}, projection={"_id": 1, "length": 1}, sort=[("_id", 1)]
+    )
+    removed: list[dict[str, Any]] = []
+    batch: list[dict[str, Any]] = []
+    async for file in old:
+        batch.append(file)
+        if len(batch) >= SWEEP_BATCH:
+            removed += await _unnamed(db, batch)
+            batch = []
+    removed += await _unnamed(db, batch) if batch else []
+    for file in removed:
+        await bucket.delete(file["_id"])
+    if removed:
+        logger.info("orphan sweep removed %d GridFS file(s)", len(removed))
+    return SweepRead(
+        removed_file_ids=[str(file["_id"]) for file in removed],
+        removed_count=len(removed),
+        removed_bytes=sum(file.get("length", 0) for file in removed),
+        grace_seconds=grace_seconds,
+    )
+
+
+async def sweep_at_startup(
+    db: AsyncDatabase, bucket: AsyncGridFSBucket, *, grace_seconds: int
+) -> None:
+    """The start-up sweep: a failure is logged and start-up goes on."""
+    try:
+        await sweep_orphan_files(db, bucket, grace_seconds=grace_seconds)
+    except Exception as exc:
+        logger.warning("start-up orphan sweep failed, continuing: %s", exc)

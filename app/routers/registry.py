@@ -139,6 +139,7 @@ async def read_model(model: ModelDep) -> ModelRead:
 )
 async def download_model(
     model: ModelDep,
+    db: DatabaseDep,
     bucket: GridFSDep,
     request: Request,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -153,10 +154,10 @@ async def download_model(
         raise not_found(exc) from None
     headers["Content-Length"] = str(grid_out.length)
     if request.method == "HEAD":
-        await grid_out.close()
         return Response(headers=headers, media_type=download.MEDIA_TYPE)
     MODEL_DOWNLOADS.labels(str(model.get("algorithm", "unknown"))).inc()
-    return download.ModelFileResponse(download.iter_chunks(grid_out), headers=headers)
+    chunks = download.iter_chunks(grid_out, db[download.CHUNKS])
+    return download.ModelFileResponse(chunks, headers=headers)
 
 
 @router.delete(

@@ -12,7 +12,9 @@ from app.indexes import INDEXES
 from app.metrics import install_metrics
 from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
-from app.routers import health, registry
+from app.routers import health, registry, training
+from app.routers.training_errors import install_training_error_handlers
+from app.training.datasets import load_samples
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await sweep_at_startup(
                 resources.db, resources.gridfs, grace_seconds=settings.orphan_grace_seconds
             )
+            if stored := await load_samples(resources.db):
+                logger.info("stored sample datasets: %s", ", ".join(stored))
             logger.info("TensorFleet API ready (database %s)", settings.mongodb_db)
             yield {"resources": resources}
         finally:
@@ -41,7 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="TensorFleet", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
+    install_training_error_handlers(app)
     install_metrics(app)
     app.include_router(health.router)
+    app.include_router(training.router)
     app.include_router(registry.router)
     return app

@@ -78,7 +78,14 @@ async def open_resources(settings: Settings) -> Resources:
 
 
 async def ensure_indexes(db: AsyncDatabase, indexes: dict[str, Iterable[IndexModel]]) -> None:
-    """Create every index; existing ones with the same spec are left as they are."""
-    await asyncio.gather(
-        *(db[collection].create_indexes(list(models)) for collection, models in indexes.items())
-    )
+    """Create every index; existing ones with the same spec are left as they are.
+
+    One index per command: FerretDB v1.24 drops the connection (a server-side panic) when a
+    createIndexes command carrying two or more indexes finds them already there.
+    """
+
+    async def create(collection: str, models: Iterable[IndexModel]) -> None:
+        for model in models:
+            await db[collection].create_indexes([model])
+
+    await asyncio.gather(*(create(name, models) for name, models in indexes.items()))

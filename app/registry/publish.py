@@ -1,0 +1,91 @@
+"""Publishing a trained model: its file into GridFS, then its versioned metadata.
+
+The order is the crash-safety rule of design.md: a crash after the upload leaves a GridFS file
+that no metadata names (the orphan sweep removes it); it never leaves metadata without a file.
+Versions rise per name and never repeat: the unique (name, version) index refuses a second
+insert of the same pair, and we retry with the next number.
+"""
+
+import contextlib
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
+from pymongo import DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+MODELS = "models"
+MAX_VERSION_ATTEMPTS = 100
+
+
+class VersionConflict(RuntimeError):
+    """Too many concurrent publishers for one name; should never happen in practice."""
+
+
+async def upload_model_file(
+    bucket: AsyncGridFSBucket, *, filename: str, payload: bytes, job_id: str
+) -> tuple[ObjectId, str]:
+    """Write the bytes into GridFS (which splits them into chunks); returns the file id and the
+    sha256 of the bytes."""
+    metadata = {"kind": "model", "job_id": job_id, "content_type": "application/octet-stream"}
+    async with bucket.open_upload_stream(filename, metadata=metadata) as upload:
+        await upload.write(payload)
+        file_id = upload._id
+    return file_id, hashlib.sha256(payload).hexdigest()
+
+
+async def next_version(db: AsyncDatabase, name: str) -> int:
+    latest = await db[MODELS].find_one(
+        {"name": name}, projection={"version": 1}, sort=[("version", DESCENDING)]
+    )
+    return (latest["version"] if latest else 0) + 1
+
+
+async def insert_with_next_version(db: AsyncDatabase, document: dict[str, Any]) -> dict[str, Any]:
+    """Insert the metadata under the next free version of its name."""
+    for _ in range(MAX_VERSION_ATTEMPTS):
+        candidate = document | {"version": await next_version(db, document["name"])}
+        candidate.pop("_id", None)
+        try:
+            result = await db[MODELS].insert_one(candidate)
+        except DuplicateKeyError:
+            continue
+        return candidate | {"_id": result.inserted_id}
+    raise VersionConflict(f"could not allocate a version for {document['name']!r}")
+
+
+async def publish_model(
+    db: AsyncDatabase, bucket: AsyncGridFSBucket, *, payload: bytes, metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """Store the file, then the metadata (everything of the model record but ids, size, hash,
+    version and created_at, which are set here). Returns the stored document."""
+    file_id, sha256 = await upload_model_file(
+        bucket, filename=f"{metadata['name']}.joblib", payload=payload, job_id=metadata["job_id"]
+    )
+    document = metadata | {
+        "file_id": file_id,
+        "size": len(payload),
+        "sha256": sha256,
+        "format": "joblib",
+        "created_at": datetime.now(UTC),
+    }
+    try:
+        return await insert_with_next_version(db, document)
+    except BaseException:
+        await bucket.delete(file_id)
+        raise
+
+
+async def unpublish_model(
+    db: AsyncDatabase, bucket: AsyncGridFSBucket, document: dict[str, Any]
+) -> bool:
+    """Remove a model: metadata first, then its file, so no reader sees metadata without a file.
+    Returns False when the metadata was already gone."""
+    result = await db[MODELS].delete_one({"_id": document["_id"]})
+    with contextlib.suppress(NoFile):
+        await bucket.delete(document["file_id"])
+    return result.deleted_count == 1

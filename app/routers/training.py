@@ -1,0 +1,119 @@
+"""Training HTTP API: submit, poll, list and cancel jobs; datasets and algorithms."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+
+from app.dependencies import DatabaseDep, RedisDep
+from app.training import datasets, service
+from app.training.algorithms import ALGORITHMS, hyperparameter_table
+from app.training.schemas import (
+    AlgorithmRead,
+    DatasetRead,
+    JobList,
+    JobRead,
+    JobStatus,
+    JobSubmitted,
+    TrainRequest,
+)
+
+router = APIRouter(tags=["training"])
+JobId = Annotated[str, Path(min_length=1, max_length=64, description="The job id.")]
+
+
+def job_location(job_id: str) -> str:
+    return f"/jobs/{job_id}"
+
+
+@router.post(
+    "/train",
+    response_model=JobSubmitted,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Submit a training job",
+    responses={
+        409: {"description": "A job with this job_id exists."},
+        422: {"description": "Invalid field (named in `detail[].loc`)."},
+        503: {"description": "The job queue is unavailable; nothing queued."},
+    },
+)
+async def train(
+    request: TrainRequest, db: DatabaseDep, redis: RedisDep, response: Response
+) -> JobSubmitted:
+    job = await service.submit_training_job(db=db, redis=redis, request=request)
+    response.headers["Location"] = job_location(job["_id"])
+    return JobSubmitted(job_id=job["_id"], status=job["status"], location=job_location(job["_id"]))
+
+
+@router.get(
+    "/jobs/{job_id}",
+    response_model=JobRead,
+    summary="A job's status and result",
+    responses={404: {"description": "No such job."}},
+)
+async def get_job(job_id: JobId, db: DatabaseDep) -> JobRead:
+    return JobRead.from_document(await service.get_job(db=db, job_id=job_id))
+
+
+@router.get("/jobs", response_model=JobList, summary="Jobs, newest first")
+async def list_jobs(
+    db: DatabaseDep,
+    status_: Annotated[JobStatus | None, Query(alias="status")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> JobList:
+    items, total = await service.jobs.list_jobs(db, status=status_, page=page, limit=limit)
+    return JobList(
+        items=[JobRead.from_document(d) for d in items],
+        total=total,
+        page=page,
+        limit=limit,
+        pages=-(-total // limit),
+    )
+
+
+@router.post(
+    "/jobs/{job_id}/cancel",
+    response_model=JobRead,
+    summary="Cancel a job",
+    responses={
+        404: {"description": "No such job."},
+        409: {"description": "The job has already ended."},
+    },
+)
+async def cancel_job(job_id: JobId, db: DatabaseDep, redis: RedisDep) -> JobRead:
+    return JobRead.from_document(await service.cancel_job(db=db, redis=redis, job_id=job_id))
+
+
+@router.get("/datasets", response_model=list[DatasetRead], summary="Available datasets")
+async def list_datasets(db: DatabaseDep) -> list[DatasetRead]:
+    return [DatasetRead(**d) for d in await datasets.list_dataset_documents(db)]
+
+
+@router.get(
+    "/datasets/{name}",
+    response_model=DatasetRead,
+    summary="One dataset",
+    responses={404: {"description": "No such dataset."}},
+)
+async def get_dataset(name: Annotated[str, Path(max_length=64)], db: DatabaseDep) -> DatasetRead:
+    document = await datasets.get_dataset_document(db, name)
+    if document is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset {name!r} not found")
+    return DatasetRead(**document)
+
+
+@router.get(
+    "/algorithms",
+    response_model=list[AlgorithmRead],
+    summary="Supported algorithms and their hyperparameters",
+)
+async def list_algorithms() -> list[AlgorithmRead]:
+    return [
+        AlgorithmRead(
+            name=a.name,
+            estimator=a.estimator_path,
+            description=a.description,
+            hyperparameters=hyperparameter_table(a),
+        )
+        for a in ALGORITHMS.values()
+    ]

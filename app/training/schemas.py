@@ -1,0 +1,149 @@
+"""Request and response shapes of the training API."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.registry.schemas import ModelMetrics
+
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)
+]
+ModelName = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)
+]
+AlgorithmName = Literal["random_forest", "logistic_regression", "svm", "decision_tree"]
+Scalar = bool | int | float | str | None
+HyperparameterValue = Scalar | list[Scalar]
+
+
+class JobStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def ended(self) -> bool:
+        return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+
+
+class TrainRequest(BaseModel):
+    """What to train. The seed's body is accepted verbatim; `job_id` is optional."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "job_id": "job_001",
+                    "dataset_name": "iris",
+                    "algorithm": "random_forest",
+                    "model_name": "my_model",
+                    "hyperparameters": {"n_estimators": 100, "max_depth": 5},
+                }
+            ]
+        },
+    )
+
+    job_id: Identifier | None = Field(
+        default=None,
+        description="Your id for the job (letters, digits, `_.-`); generated when "
+        "absent. A job id can be used once.",
+    )
+    dataset_name: Identifier = Field(description="A dataset from GET /datasets.")
+    algorithm: AlgorithmName = Field(description="An algorithm from GET /algorithms.")
+    model_name: ModelName = Field(description="Registry name; each job adds version N+1.")
+    hyperparameters: dict[str, HyperparameterValue] = Field(
+        default_factory=dict,
+        max_length=64,
+        description="Estimator parameters (see GET /algorithms); JSON scalars or lists.",
+    )
+    test_size: float = Field(
+        default=0.2, gt=0, lt=1, description="Fraction of the dataset held out for test_accuracy."
+    )
+    random_state: int = Field(
+        default=42,
+        ge=0,
+        le=2**32 - 1,
+        description="Seeds the split, and the estimator unless the "
+        "hyperparameters set random_state.",
+    )
+
+
+class JobProgress(BaseModel):
+    stage: Literal["queued", "loading_data", "fitting", "saving", "done"] = Field(
+        description="fitting covers fit, evaluation and serialisation."
+    )
+    fraction: float = Field(ge=0, le=1)
+
+
+class JobError(BaseModel):
+    type: str
+    message: str
+
+
+class JobRead(BaseModel):
+    job_id: str
+    status: JobStatus
+    progress: JobProgress
+    request: TrainRequest
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = 0
+    error: JobError | None = None
+    model_id: str | None = None
+    model_version: int | None = None
+    metrics: ModelMetrics | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> "JobRead":
+        return cls(job_id=document["_id"], **{k: v for k, v in document.items() if k != "_id"})
+
+
+class JobSubmitted(BaseModel):
+    job_id: str
+    status: JobStatus
+    location: str = Field(description="Poll this URL for the job's status.")
+
+
+class JobList(BaseModel):
+    items: list[JobRead]
+    total: int
+    page: int
+    limit: int
+    pages: int
+
+
+class DatasetRead(BaseModel):
+    name: str
+    description: str
+    n_samples: int
+    n_features: int
+    features: list[str]
+    target_column: str
+    classes: list[str]
+    source: Literal["sample", "upload"]
+    size: int
+    sha256: str
+    created_at: datetime
+
+
+class HyperparameterRead(BaseModel):
+    name: str
+    type: str = Field(description="JSON type of the default value.")
+    default: Any
+    constraints: list[str] = Field(description="What scikit-learn accepts, in its words.")
+
+
+class AlgorithmRead(BaseModel):
+    name: str
+    estimator: str
+    description: str
+    hyperparameters: list[HyperparameterRead]

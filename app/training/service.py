@@ -1,0 +1,85 @@
+"""Training use cases: validate and submit a job, cancel it, read datasets and algorithms."""
+
+import asyncio
+import contextlib
+import math
+import uuid
+from typing import Any
+
+from arq.connections import ArqRedis
+from arq.jobs import Job
+from pymongo.asynchronous.database import AsyncDatabase
+from redis.exceptions import RedisError
+
+from app.training import datasets, jobs
+from app.training.algorithms import ALGORITHMS, check_hyperparameters
+from app.training.exceptions import (
+    InvalidTrainingRequest,
+    JobAlreadyEnded,
+    JobAlreadyExists,
+    JobNotFound,
+    QueueUnavailable,
+    UnknownDataset,
+)
+from app.training.schemas import TrainRequest
+
+TRAIN_FUNCTION = "train_model"
+
+
+def check_split(test_size: float, n_samples: int, n_classes: int) -> None:
+    """A stratified split needs at least one sample of each class on both sides."""
+    n_test = math.ceil(test_size * n_samples)
+    if n_test < n_classes or n_samples - n_test < n_classes:
+        raise InvalidTrainingRequest(
+            ("body", "test_size"),
+            f"test_size {test_size} leaves {n_test} test and {n_samples - n_test} training "
+            f"samples; both need at least {n_classes} (one per class) for this dataset",
+        )
+
+
+async def validate_request(*, db: AsyncDatabase, request: TrainRequest) -> dict[str, Any]:
+    dataset = await datasets.get_dataset_document(db, request.dataset_name)
+    if dataset is None:
+        names = [d["name"] for d in await datasets.list_dataset_documents(db)]
+        raise UnknownDataset(request.dataset_name, names)
+    check_hyperparameters(ALGORITHMS[request.algorithm], request.hyperparameters)
+    check_split(request.test_size, dataset["n_samples"], len(dataset["classes"]))
+    return dataset
+
+
+async def submit_training_job(
+    *, db: AsyncDatabase, redis: ArqRedis, request: TrainRequest
+) -> dict[str, Any]:
+    """Validate, record the job, queue it. Nothing is queued when a check fails; a job that
+    cannot be queued is not recorded."""
+    await validate_request(db=db, request=request)
+    job_id = request.job_id or uuid.uuid4().hex
+    document = jobs.new_job_document(job_id, request)
+    await jobs.insert_job(db, document)
+    try:
+        queued = await redis.enqueue_job(TRAIN_FUNCTION, job_id, _job_id=job_id)
+    except (RedisError, OSError) as exc:
+        await jobs.delete_job(db, job_id)
+        raise QueueUnavailable(f"the job queue is unavailable: {exc}") from None
+    if queued is None:  # the queue still holds a job of that id from an earlier life
+        await jobs.delete_job(db, job_id)
+        raise JobAlreadyExists(job_id)
+    return document
+
+
+async def get_job(*, db: AsyncDatabase, job_id: str) -> dict[str, Any]:
+    document = await jobs.get_job(db, job_id)
+    if document is None:
+        raise JobNotFound(job_id)
+    return document
+
+
+async def cancel_job(*, db: AsyncDatabase, redis: ArqRedis, job_id: str) -> dict[str, Any]:
+    """Cancel a queued job at once; ask the worker to abort a running one."""
+    cancelled = await jobs.mark_cancelled(db, job_id)
+    if cancelled is None:
+        existing = await get_job(db=db, job_id=job_id)
+        raise JobAlreadyEnded(job_id, existing["status"])
+    with contextlib.suppress(asyncio.TimeoutError, RedisError, OSError):
+        await Job(job_id, redis).abort(timeout=0)
+    return cancelled

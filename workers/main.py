@@ -1,0 +1,74 @@
+"""The arq worker: clients in ctx opened on start-up and closed on shut-down, fits in a pool."""
+
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from arq import Worker, cron, func
+
+from app.config import Settings
+from app.indexes import INDEXES
+from app.resources import ensure_indexes, open_resources, redis_settings
+from workers.metrics import serve_metrics
+from workers.requeue import requeue_lost_jobs
+from workers.training import train_model
+
+logger = logging.getLogger(__name__)
+PUBLISH_MARGIN_SECONDS = 60
+HEALTH_CHECK_INTERVAL_SECONDS = 10
+
+
+def warm_up() -> None:
+    """Import scikit-learn in each pool process before the first job needs it."""
+    import app.training.fitting  # noqa: F401
+
+
+def make_startup(settings: Settings):
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["resources"] = await open_resources(settings)
+        await ensure_indexes(ctx["resources"].db, INDEXES)
+        ctx["executor"] = ProcessPoolExecutor(
+            max_workers=settings.worker_max_jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=warm_up,
+        )
+        serve_metrics(settings.worker_metrics_port)
+        logger.info(
+            "worker ready: queue %s, %d concurrent jobs",
+            settings.queue_name,
+            settings.worker_max_jobs,
+        )
+
+    return startup
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    if "executor" in ctx:
+        ctx["executor"].shutdown(wait=False, cancel_futures=True)
+    if "resources" in ctx:
+        await ctx["resources"].close()
+
+
+def build_worker(settings: Settings, **overrides: Any) -> Worker:
+    """A Worker for these settings; tests pass burst=True, handle_signals=False and the like."""
+    train = func(
+        train_model,
+        name="train_model",
+        timeout=settings.job_timeout_seconds + PUBLISH_MARGIN_SECONDS,
+        max_tries=settings.job_max_tries + 1,
+    )  # the extra try settles the job as failed
+    options: dict[str, Any] = {
+        "functions": [train],
+        "cron_jobs": [cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=60)],
+        "queue_name": settings.queue_name,
+        "redis_settings": redis_settings(settings),
+        "on_startup": make_startup(settings),
+        "on_shutdown": shutdown,
+        "max_jobs": settings.worker_max_jobs,
+        "poll_delay": settings.worker_poll_delay_seconds,
+        "allow_abort_jobs": True,
+        "health_check_interval": HEALTH_CHECK_INTERVAL_SECONDS,
+        "keep_result": 3600,
+    }
+    return Worker(**(options | overrides))

@@ -1,0 +1,35 @@
+"""No lost jobs: re-queue active jobs the queue no longer knows, settle ones it finished.
+
+A job is recorded in MongoDB before it is queued in Redis. If the API died between the two, or
+Redis lost its data, the record would wait forever; this check (at worker start and every
+minute) puts such jobs back on the queue. A job arq gave up on without our function settling
+it (its retries ran out) is marked failed.
+"""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from arq.jobs import Job, JobStatus
+
+from app.resources import Resources
+from app.training import jobs
+from app.training.service import TRAIN_FUNCTION
+
+logger = logging.getLogger(__name__)
+
+
+async def requeue_lost_jobs(ctx: dict[str, Any]) -> int:
+    resources: Resources = ctx["resources"]
+    db, redis = resources.db, resources.redis
+    older_than = jobs.now() - timedelta(seconds=resources.settings.job_requeue_after_seconds)
+    requeued = 0
+    for job_id in await jobs.stale_active_jobs(db, older_than=older_than):
+        status = await Job(job_id, redis).status()
+        if status is JobStatus.not_found:
+            if await redis.enqueue_job(TRAIN_FUNCTION, job_id, _job_id=job_id) is not None:
+                logger.warning("job %s was not in the queue; queued it again", job_id)
+                requeued += 1
+        elif status is JobStatus.complete:
+            await jobs.mark_failed(db, job_id, "WorkerLost", "the queue gave up on this job")
+    return requeued

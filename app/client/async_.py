@@ -1,0 +1,172 @@
+"""The asyncio client, on httpx.AsyncClient: the same `calls` descriptions as the sync client."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Self, TypeVar
+
+import httpx
+
+from app.client import calls
+from app.client.calls import Call, ModelQuery
+from app.client.config import DEFAULT_TIMEOUT_SECONDS, resolve_config
+from app.client.download import Destination, DownloadSink, ModelDownload
+from app.client.errors import connection_failed, error_from_response
+from app.client.polling import Backoff, next_delay
+from app.health import HealthRead
+from app.registry.schemas import ModelList, ModelRead, StatisticsRead
+from app.training.schemas import (
+    AlgorithmRead,
+    DatasetRead,
+    JobList,
+    JobRead,
+    JobStatus,
+    JobSubmitted,
+    TrainRequest,
+)
+
+T = TypeVar("T")
+
+
+class AsyncTensorFleetClient:
+    """`AsyncTensorFleetClient()` talks to $TENSORFLEET_URL (default http://localhost:8000)."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.config = resolve_config(base_url, api_key, timeout)
+        self._http = httpx.AsyncClient(
+            base_url=self.config.base_url,
+            headers=self.config.headers(),
+            timeout=timeout,
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(self, call: Call[T]) -> T:
+        try:
+            response = await self._http.request(
+                call.method, call.path, params=call.params, json=call.json
+            )
+        except httpx.TransportError as exc:
+            raise connection_failed(self.config.base_url, exc) from None
+        return call.result(response)
+
+    async def train(self, request: TrainRequest | None = None, **fields: Any) -> JobSubmitted:
+        """Submit a job: a TrainRequest, or its fields (dataset_name, algorithm, model_name,
+        hyperparameters, job_id, test_size, random_state) as keywords."""
+        return await self._send(calls.train(request or TrainRequest(**fields)))
+
+    async def get_job(self, job_id: str) -> JobRead:
+        return await self._send(calls.get_job(job_id))
+
+    async def list_jobs(
+        self, *, status: JobStatus | str | None = None, page: int = 1, limit: int = 20
+    ) -> JobList:
+        return await self._send(calls.list_jobs(status, page, limit))
+
+    async def cancel_job(self, job_id: str) -> JobRead:
+        return await self._send(calls.cancel_job(job_id))
+
+    async def wait_for_job(
+        self,
+        job_id: str,
+        *,
+        timeout: float = 600.0,
+        backoff: Backoff = Backoff(),
+        on_update: Callable[[JobRead], None] | None = None,
+    ) -> JobRead:
+        """Poll until the job ends and return it (also when it failed or was cancelled);
+        JobWaitTimeout after `timeout` seconds."""
+        deadline, delays = time.monotonic() + timeout, backoff.delays()
+        while True:
+            job = await self.get_job(job_id)
+            if on_update is not None:
+                on_update(job)
+            if job.status.ended:
+                return job
+            await asyncio.sleep(next_delay(delays, deadline - time.monotonic(), job))
+
+    async def list_datasets(self) -> list[DatasetRead]:
+        return await self._send(calls.list_datasets())
+
+    async def get_dataset(self, name: str) -> DatasetRead:
+        return await self._send(calls.get_dataset(name))
+
+    async def list_algorithms(self) -> list[AlgorithmRead]:
+        return await self._send(calls.list_algorithms())
+
+    async def list_models(
+        self, *, page: int = 1, limit: int = 10, after: str | None = None, **filters: Any
+    ) -> ModelList:
+        """One page; filters: algorithm, name, dataset_name, sort, order."""
+        return await self._send(
+            calls.list_models(ModelQuery(**filters), page=page, limit=limit, after=after)
+        )
+
+    async def iter_models(
+        self, *, page_size: int = 100, **filters: Any
+    ) -> AsyncIterator[ModelRead]:
+        """Every model matching the filters, following the server's cursor page by page."""
+        after: str | None = None
+        while True:
+            page = await self.list_models(limit=page_size, after=after, **filters)
+            for model in page.items:
+                yield model
+            if not (after := page.next_cursor):
+                return
+
+    async def get_model(self, model_id: str) -> ModelRead:
+        return await self._send(calls.get_model(model_id))
+
+    async def latest_model(self, name: str) -> ModelRead:
+        return await self._send(calls.latest_model(name))
+
+    async def model_version(self, name: str, version: int) -> ModelRead:
+        return await self._send(calls.model_version(name, version))
+
+    async def delete_model(self, model_id: str) -> None:
+        await self._send(calls.delete_model(model_id))
+
+    async def download_model(self, model_id: str, destination: Destination) -> ModelDownload:
+        """Stream the model file to a path (a directory: the server's file name) or a binary
+        stream; the sha256 is checked against the server's."""
+        try:
+            async with self._http.stream("GET", calls.download_path(model_id)) as response:
+                return await self._write(response, destination, model_id)
+        except httpx.TransportError as exc:
+            raise connection_failed(self.config.base_url, exc) from None
+
+    async def _write(
+        self, response: httpx.Response, destination: Destination, model_id: str
+    ) -> ModelDownload:
+        if response.status_code != 200:
+            await response.aread()
+            raise error_from_response(response)
+        sink = DownloadSink(destination, response, model_id)
+        try:
+            async for chunk in response.aiter_bytes():
+                sink.write(chunk)
+            return sink.finish()
+        except BaseException:
+            sink.abort()
+            raise
+
+    async def statistics(self) -> StatisticsRead:
+        return await self._send(calls.statistics())
+
+    async def health(self) -> HealthRead:
+        return await self._send(calls.health())

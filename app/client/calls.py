@@ -1,0 +1,148 @@
+"""One description per endpoint (method, path, parameters, result type), shared by the sync
+and async clients, which only differ in how they send it."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from app.client.errors import UnexpectedResponse, error_from_response
+from app.health import HealthRead
+from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder, StatisticsRead
+from app.training.schemas import (
+    AlgorithmRead,
+    DatasetRead,
+    JobList,
+    JobRead,
+    JobStatus,
+    JobSubmitted,
+    TrainRequest,
+)
+
+T = TypeVar("T")
+MODELS = "/api/v1/models"
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    method: str
+    path: str
+    parse: Callable[[httpx.Response], T]
+    params: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+    accept: tuple[int, ...] = (200,)
+
+    def result(self, response: httpx.Response) -> T:
+        if response.status_code not in self.accept:
+            raise error_from_response(response)
+        try:
+            return self.parse(response)
+        except (ValidationError, ValueError) as exc:
+            raise UnexpectedResponse(
+                f"{self.method} {self.path}: unexpected response body ({exc.__class__.__name__})",
+                status_code=response.status_code,
+            ) from None
+
+
+def parsed_as(result_type: Any) -> Callable[[httpx.Response], Any]:
+    adapter = TypeAdapter(result_type)
+    return lambda response: adapter.validate_json(response.content)
+
+
+def no_content(response: httpx.Response) -> None:
+    return None
+
+
+def segment(value: str | int) -> str:
+    """A path segment, escaped so an id can never change the route."""
+    return quote(str(value), safe="")
+
+
+def query(**params: Any) -> dict[str, Any]:
+    return {key: str(value) for key, value in params.items() if value is not None}
+
+
+def train(request: TrainRequest) -> Call[JobSubmitted]:
+    body = request.model_dump(mode="json")
+    if body["job_id"] is None:
+        del body["job_id"]
+    return Call("POST", "/train", parsed_as(JobSubmitted), json=body, accept=(202,))
+
+
+def get_job(job_id: str) -> Call[JobRead]:
+    return Call("GET", f"/jobs/{segment(job_id)}", parsed_as(JobRead))
+
+
+def list_jobs(status: JobStatus | str | None, page: int, limit: int) -> Call[JobList]:
+    params = query(status=status, page=page, limit=limit)
+    return Call("GET", "/jobs", parsed_as(JobList), params=params)
+
+
+def cancel_job(job_id: str) -> Call[JobRead]:
+    return Call("POST", f"/jobs/{segment(job_id)}/cancel", parsed_as(JobRead))
+
+
+def list_datasets() -> Call[list[DatasetRead]]:
+    return Call("GET", "/datasets", parsed_as(list[DatasetRead]))
+
+
+def get_dataset(name: str) -> Call[DatasetRead]:
+    return Call("GET", f"/datasets/{segment(name)}", parsed_as(DatasetRead))
+
+
+def list_algorithms() -> Call[list[AlgorithmRead]]:
+    return Call("GET", "/algorithms", parsed_as(list[AlgorithmRead]))
+
+
+@dataclass(frozen=True)
+class ModelQuery:
+    """Filters and order of a model listing (all optional)."""
+
+    algorithm: str | None = None
+    name: str | None = None
+    dataset_name: str | None = None
+    sort: ModelSort | str | None = None
+    order: SortOrder | str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return query(**self.__dict__)
+
+
+def list_models(
+    filters: ModelQuery, *, page: int, limit: int, after: str | None
+) -> Call[ModelList]:
+    params = filters.params() | query(page=None if after else page, limit=limit, after=after)
+    return Call("GET", MODELS, parsed_as(ModelList), params=params)
+
+
+def get_model(model_id: str) -> Call[ModelRead]:
+    return Call("GET", f"{MODELS}/{segment(model_id)}", parsed_as(ModelRead))
+
+
+def latest_model(name: str) -> Call[ModelRead]:
+    return Call("GET", f"{MODELS}/by-name/{segment(name)}/latest", parsed_as(ModelRead))
+
+
+def model_version(name: str, version: int) -> Call[ModelRead]:
+    path = f"{MODELS}/by-name/{segment(name)}/versions/{segment(version)}"
+    return Call("GET", path, parsed_as(ModelRead))
+
+
+def delete_model(model_id: str) -> Call[None]:
+    return Call("DELETE", f"{MODELS}/{segment(model_id)}", no_content, accept=(204,))
+
+
+def download_path(model_id: str) -> str:
+    return f"{MODELS}/{segment(model_id)}/download"
+
+
+def statistics() -> Call[StatisticsRead]:
+    return Call("GET", "/api/v1/statistics", parsed_as(StatisticsRead))
+
+
+def health() -> Call[HealthRead]:
+    """503 carries the same report (a dependency is down), so it is a result, not an error."""
+    return Call("GET", "/health", parsed_as(HealthRead), accept=(200, 503))

@@ -1,0 +1,29 @@
+"""Backoff for polling a job: quick at first, then at most every `max_delay` seconds."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from app.client.errors import JobWaitTimeout
+from app.training.schemas import JobRead
+
+
+@dataclass(frozen=True)
+class Backoff:
+    initial: float = 0.1
+    factor: float = 1.5
+    max_delay: float = 2.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.initial
+        while True:
+            yield delay
+            delay = min(delay * self.factor, self.max_delay)
+
+
+def next_delay(delays: Iterator[float], remaining: float, job: JobRead) -> float:
+    """The next pause, shortened to the time left; raises JobWaitTimeout when none is left."""
+    if remaining <= 0:
+        raise JobWaitTimeout(
+            f"job {job.job_id} is still {job.status.value} ({job.progress.stage})", job=job
+        )
+    return min(next(delays), remaining)

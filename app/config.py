@@ -3,7 +3,8 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, MongoDsn, RedisDsn
+from limits import parse_many
+from pydantic import Field, MongoDsn, RedisDsn, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -37,6 +38,58 @@ class Settings(BaseSettings):
         default=60, ge=1, description="Age at which an active job the queue lost is re-queued."
     )
     orphan_grace_seconds: int = Field(default=3600, ge=0)
+
+    auth_enabled: bool = Field(
+        default=False,
+        description="Require an API key (Authorization: Bearer or X-API-Key) on every route but "
+        "/health, /metrics and the docs. Off in code for local development; the image, compose "
+        "and Helm turn it on.",
+    )
+    bootstrap_admin_key: SecretStr | None = Field(
+        default=None,
+        description="An admin key accepted without being stored, to create the first keys. At "
+        "least 32 characters; empty means none.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, /metrics answers only requests with `Authorization: Bearer "
+        "<token>`; empty means /metrics is open (it holds no secrets).",
+    )
+    rate_limit: str = Field(
+        default="",
+        description="Requests per API key (or client address when auth is off), in the limits "
+        'library notation, e.g. "50/second;1000/minute"; empty means no limit. Counted in Redis, '
+        "so the limit holds across API replicas.",
+    )
+    rate_limit_train: str = Field(
+        default="",
+        description='A further limit on POST /train per key, e.g. "10/minute"; empty means none.',
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body accepted (413 above it)."
+    )
+
+    @field_validator("bootstrap_admin_key", "metrics_token", mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("bootstrap_admin_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (try `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("rate_limit", "rate_limit_train")
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(f'not a rate limit such as "50/second": {exc}') from None
+        return value.strip()
 
 
 @lru_cache

@@ -4,7 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
@@ -12,8 +12,12 @@ from app.indexes import INDEXES
 from app.metrics import install_metrics
 from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
-from app.routers import health, registry, training
+from app.routers import health, keys, registry, training
 from app.routers.training_errors import install_training_error_handlers
+from app.security.body import BodySizeLimit
+from app.security.deps import metrics_access
+from app.security.guard import open_guard
+from app.security.openapi import describe_security
 from app.training.datasets import load_samples
 
 logger = logging.getLogger(__name__)
@@ -21,7 +25,10 @@ logger = logging.getLogger(__name__)
 DESCRIPTION = (
     "Self-hosted ML training service and model registry. Submit a training job with "
     "`POST /train`, poll `GET /jobs/{job_id}`, then list, inspect and download models under "
-    "`/api/v1/models`."
+    "`/api/v1/models`.\n\nWhen authentication is on, send an API key as `Authorization: Bearer "
+    "<key>` or `X-API-Key: <key>` (the Authorize button). Scopes: `read` for GET routes, "
+    "`train` to submit and cancel jobs, `admin` to delete models and manage keys; each includes "
+    "the ones before it."
 )
 
 
@@ -31,23 +38,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict]:
         resources = await open_resources(settings)
+        guard = None
         try:
             await ensure_indexes(resources.db, INDEXES)
+            guard = await open_guard(settings, resources.db)
             await sweep_at_startup(
                 resources.db, resources.gridfs, grace_seconds=settings.orphan_grace_seconds
             )
             if stored := await load_samples(resources.db):
                 logger.info("stored sample datasets: %s", ", ".join(stored))
             logger.info("TensorFleet API ready (database %s)", settings.mongodb_db)
-            yield {"resources": resources}
+            yield {"resources": resources, "guard": guard}
         finally:
+            if guard is not None:
+                await guard.close()
             await resources.close()
 
     app = FastAPI(title="TensorFleet", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
     install_training_error_handlers(app)
-    install_metrics(app)
+    install_metrics(app, dependencies=[Depends(metrics_access)])
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(training.router)
     app.include_router(registry.router)
+    app.include_router(keys.router)
+    describe_security(app)
     return app

@@ -6,6 +6,8 @@ instrumentator only records into them. Route labels are route templates
 (`/api/v1/models/{model_id}`), never raw paths; unmatched paths are grouped as `none`.
 """
 
+from typing import Any
+
 from fastapi import FastAPI
 from prometheus_client import Counter, Histogram
 from prometheus_fastapi_instrumentator import Instrumentator
@@ -40,12 +42,15 @@ def record_request(info: Info) -> None:
     REQUEST_DURATION.labels(*labels).observe(info.modified_duration)
 
 
-def install_metrics(app: FastAPI) -> None:
-    """Instrument every request and serve /metrics (itself not counted)."""
+def install_metrics(app: FastAPI, dependencies: list[Any] | None = None) -> None:
+    """Instrument every request and serve /metrics (itself not counted), behind `dependencies`
+    (the optional METRICS_TOKEN check)."""
     instrumentator = Instrumentator(
         should_group_status_codes=False,
         should_group_untemplated=True,
         excluded_handlers=["^/metrics$"],
     )
     instrumentator.add(record_request)
-    instrumentator.instrument(app).expose(app, include_in_schema=False, tags=["metrics"])
+    instrumentator.instrument(app).expose(
+        app, include_in_schema=False, tags=["metrics"], dependencies=dependencies or []
+    )

@@ -93,6 +93,8 @@ def decode_cursor(token: str, sort: ModelSort, order: SortOrder) -> tuple[Any, O
         issued_for = (state["s"], state["o"])
     except (binascii.Error, ValueError, TypeError, KeyError, InvalidId) as exc:
         raise InvalidCursor("`after` is not a cursor this API issued") from exc
+    if isinstance(value, dict | list):  # a forged token must not smuggle in an operator
+        raise InvalidCursor("`after` is not a cursor this API issued")
     if issued_for != (sort.value, order.value):
         raise InvalidCursor(
             f"`after` was issued for sort={issued_for[0]}&order={issued_for[1]}; "

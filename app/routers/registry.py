@@ -23,11 +23,18 @@ from app.registry.schemas import (
     SweepRead,
 )
 from app.registry.statistics import registry_statistics
+from app.security.deps import requires_admin, requires_read
+from app.training.schemas import IDENTIFIER_PATTERN
 
 MAX_LIMIT = 100
 NOT_FOUND = {404: {"description": "No model with this id (or a malformed id)."}}
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
+NameFilter = Annotated[str | None, Query(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)]
+ModelName = Annotated[
+    str, Path(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN, description="Model name.")
+]
+ModelId = Annotated[str, Path(min_length=1, max_length=64, description="The model id.")]
 
 
 def not_found(exc: ModelNotFound | ModelFileMissing) -> HTTPException:
@@ -39,9 +46,7 @@ def invalid(parameter: str, message: str) -> HTTPException:
     return HTTPException(status_code=http.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
 
 
-async def valid_model(
-    db: DatabaseDep, model_id: Annotated[str, Path(description="The model id.")]
-) -> dict[str, Any]:
+async def valid_model(db: DatabaseDep, model_id: ModelId) -> dict[str, Any]:
     """The model's document, or a 404 for a malformed or unknown id."""
     try:
         return await service.get_model(db, model_id=model_id)
@@ -52,14 +57,19 @@ async def valid_model(
 ModelDep = Annotated[dict[str, Any], Depends(valid_model)]
 
 
-@router.get("/models", response_model=ModelList, status_code=http.HTTP_200_OK)
+@router.get(
+    "/models",
+    response_model=ModelList,
+    status_code=http.HTTP_200_OK,
+    dependencies=[requires_read],
+)
 async def list_models(
     db: DatabaseDep,
     page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Models per page.")] = 10,
-    algorithm: str | None = None,
-    name: str | None = None,
-    dataset_name: str | None = None,
+    algorithm: NameFilter = None,
+    name: NameFilter = None,
+    dataset_name: NameFilter = None,
     sort: ModelSort = ModelSort.created_at,
     order: SortOrder = SortOrder.desc,
     after: Annotated[
@@ -87,9 +97,13 @@ async def list_models(
 
 
 @router.get(
-    "/models/by-name/{name}/latest", response_model=ModelRead, status_code=200, responses=NOT_FOUND
+    "/models/by-name/{name}/latest",
+    response_model=ModelRead,
+    status_code=200,
+    responses=NOT_FOUND,
+    dependencies=[requires_read],
 )
-async def latest_model_version(db: DatabaseDep, name: str) -> ModelRead:
+async def latest_model_version(db: DatabaseDep, name: ModelName) -> ModelRead:
     """The highest version of a model name."""
     try:
         return ModelRead.from_document(await service.get_model_version(db, name=name, version=None))
@@ -102,9 +116,10 @@ async def latest_model_version(db: DatabaseDep, name: str) -> ModelRead:
     response_model=ModelRead,
     status_code=http.HTTP_200_OK,
     responses=NOT_FOUND,
+    dependencies=[requires_read],
 )
 async def model_version(
-    db: DatabaseDep, name: str, version: Annotated[int, Path(ge=1)]
+    db: DatabaseDep, name: ModelName, version: Annotated[int, Path(ge=1, le=2**62)]
 ) -> ModelRead:
     """One version of a model name."""
     try:
@@ -120,23 +135,28 @@ async def model_version(
     response_model=ModelRead,
     status_code=http.HTTP_200_OK,
     responses=NOT_FOUND,
+    dependencies=[requires_read],
 )
 async def read_model(model: ModelDep) -> ModelRead:
     return ModelRead.from_document(model)
 
 
-@router.api_route(
-    "/models/{model_id}/download",
-    methods=["GET", "HEAD"],
-    response_model=None,
-    status_code=http.HTTP_200_OK,
-    response_class=download.ModelFileResponse,
-    responses={
+DOWNLOAD_ROUTE: dict[str, Any] = {
+    "response_model": None,
+    "status_code": http.HTTP_200_OK,
+    "response_class": download.ModelFileResponse,
+    "responses": {
         200: {"content": {download.MEDIA_TYPE: {}}, "description": "The joblib file."},
         304: {"description": "If-None-Match named this file's ETag (its sha256)."},
         **NOT_FOUND,
     },
-)
+    "dependencies": [requires_read],
+}
+
+
+# GET and HEAD as two routes, so each has its own OpenAPI operation id.
+@router.get("/models/{model_id}/download", **DOWNLOAD_ROUTE)
+@router.head("/models/{model_id}/download", **DOWNLOAD_ROUTE, operation_id="head_model_download")
 async def download_model(
     model: ModelDep,
     db: DatabaseDep,
@@ -166,8 +186,9 @@ async def download_model(
     response_model=None,
     response_class=Response,
     responses=NOT_FOUND,
+    dependencies=[requires_admin],
 )
-async def delete_model(db: DatabaseDep, bucket: GridFSDep, model_id: str) -> None:
+async def delete_model(db: DatabaseDep, bucket: GridFSDep, model_id: ModelId) -> None:
     """Delete the metadata, then the GridFS file and chunks."""
     try:
         await service.delete_model(db, bucket, model_id=model_id)
@@ -175,13 +196,23 @@ async def delete_model(db: DatabaseDep, bucket: GridFSDep, model_id: str) -> Non
         raise not_found(exc) from None
 
 
-@router.get("/statistics", response_model=StatisticsRead, status_code=http.HTTP_200_OK)
+@router.get(
+    "/statistics",
+    response_model=StatisticsRead,
+    status_code=http.HTTP_200_OK,
+    dependencies=[requires_read],
+)
 async def statistics(db: DatabaseDep) -> StatisticsRead:
     """Totals, per-algorithm counts and mean test accuracy, recent models, jobs, bytes."""
     return await registry_statistics(db)
 
 
-@router.post("/maintenance/sweep", response_model=SweepRead, status_code=http.HTTP_200_OK)
+@router.post(
+    "/maintenance/sweep",
+    response_model=SweepRead,
+    status_code=http.HTTP_200_OK,
+    dependencies=[requires_admin],
+)
 async def sweep_orphans(db: DatabaseDep, bucket: GridFSDep, settings: SettingsDep) -> SweepRead:
     """Remove GridFS model files no model names, older than ORPHAN_GRACE_SECONDS."""
     return await service.sweep_orphan_files(db, bucket, grace_seconds=settings.orphan_grace_seconds)

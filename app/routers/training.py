@@ -5,9 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 
 from app.dependencies import DatabaseDep, RedisDep
+from app.security.deps import requires_read, requires_submit, requires_train
 from app.training import datasets, service
 from app.training.algorithms import ALGORITHMS, hyperparameter_table
 from app.training.schemas import (
+    IDENTIFIER_PATTERN,
     AlgorithmRead,
     DatasetRead,
     JobList,
@@ -18,7 +20,10 @@ from app.training.schemas import (
 )
 
 router = APIRouter(tags=["training"])
-JobId = Annotated[str, Path(min_length=1, max_length=64, description="The job id.")]
+JobId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN, description="The job id.")
+]
+DatasetName = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]
 
 
 def job_location(job_id: str) -> str:
@@ -30,6 +35,7 @@ def job_location(job_id: str) -> str:
     response_model=JobSubmitted,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Submit a training job",
+    dependencies=[requires_submit],
     responses={
         409: {"description": "A job with this job_id exists."},
         422: {"description": "Invalid field (named in `detail[].loc`)."},
@@ -48,13 +54,16 @@ async def train(
     "/jobs/{job_id}",
     response_model=JobRead,
     summary="A job's status and result",
+    dependencies=[requires_read],
     responses={404: {"description": "No such job."}},
 )
 async def get_job(job_id: JobId, db: DatabaseDep) -> JobRead:
     return JobRead.from_document(await service.get_job(db=db, job_id=job_id))
 
 
-@router.get("/jobs", response_model=JobList, summary="Jobs, newest first")
+@router.get(
+    "/jobs", response_model=JobList, summary="Jobs, newest first", dependencies=[requires_read]
+)
 async def list_jobs(
     db: DatabaseDep,
     status_: Annotated[JobStatus | None, Query(alias="status")] = None,
@@ -75,6 +84,7 @@ async def list_jobs(
     "/jobs/{job_id}/cancel",
     response_model=JobRead,
     summary="Cancel a job",
+    dependencies=[requires_train],
     responses={
         404: {"description": "No such job."},
         409: {"description": "The job has already ended."},
@@ -84,7 +94,12 @@ async def cancel_job(job_id: JobId, db: DatabaseDep, redis: RedisDep) -> JobRead
     return JobRead.from_document(await service.cancel_job(db=db, redis=redis, job_id=job_id))
 
 
-@router.get("/datasets", response_model=list[DatasetRead], summary="Available datasets")
+@router.get(
+    "/datasets",
+    response_model=list[DatasetRead],
+    summary="Available datasets",
+    dependencies=[requires_read],
+)
 async def list_datasets(db: DatabaseDep) -> list[DatasetRead]:
     return [DatasetRead(**d) for d in await datasets.list_dataset_documents(db)]
 
@@ -93,9 +108,10 @@ async def list_datasets(db: DatabaseDep) -> list[DatasetRead]:
     "/datasets/{name}",
     response_model=DatasetRead,
     summary="One dataset",
+    dependencies=[requires_read],
     responses={404: {"description": "No such dataset."}},
 )
-async def get_dataset(name: Annotated[str, Path(max_length=64)], db: DatabaseDep) -> DatasetRead:
+async def get_dataset(name: DatasetName, db: DatabaseDep) -> DatasetRead:
     document = await datasets.get_dataset_document(db, name)
     if document is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset {name!r} not found")
@@ -106,6 +122,7 @@ async def get_dataset(name: Annotated[str, Path(max_length=64)], db: DatabaseDep
     "/algorithms",
     response_model=list[AlgorithmRead],
     summary="Supported algorithms and their hyperparameters",
+    dependencies=[requires_read],
 )
 async def list_algorithms() -> list[AlgorithmRead]:
     return [

@@ -16,8 +16,12 @@ ModelName = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)
 ]
 AlgorithmName = Literal["random_forest", "logistic_regression", "svm", "decision_tree"]
-Scalar = bool | int | float | str | None
-HyperparameterValue = Scalar | list[Scalar]
+Scalar = bool | int | float | Annotated[str, StringConstraints(max_length=256)] | None
+HyperparameterValue = Scalar | Annotated[list[Scalar], Field(max_length=64)]
+# Python identifiers: what estimator parameters are. No `$` or `.`, so never a MongoDB operator.
+HyperparameterName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+]
 
 
 class JobStatus(StrEnum):
@@ -58,7 +62,7 @@ class TrainRequest(BaseModel):
     dataset_name: Identifier = Field(description="A dataset from GET /datasets.")
     algorithm: AlgorithmName = Field(description="An algorithm from GET /algorithms.")
     model_name: ModelName = Field(description="Registry name; each job adds version N+1.")
-    hyperparameters: dict[str, HyperparameterValue] = Field(
+    hyperparameters: dict[HyperparameterName, HyperparameterValue] = Field(
         default_factory=dict,
         max_length=64,
         description="Estimator parameters (see GET /algorithms); JSON scalars or lists.",

@@ -1,0 +1,95 @@
+"""Route dependencies: `dependencies=[requires_read]` on a route, or `AdminAccess` as a
+parameter when the handler wants the caller. FastAPI's security classes make Swagger UI's
+Authorize button offer both headers."""
+
+import hmac
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from app.security.guard import ANONYMOUS, Guard, Principal, forbidden, unauthenticated
+from app.security.schemas import Scope
+
+logger = logging.getLogger(__name__)
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="BearerKey",
+    bearerFormat="tf_...",
+    description="An API key: `Authorization: Bearer tf_...`.",
+)
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, scheme_name="ApiKeyHeader", description="An API key."
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+ApiKeyDep = Annotated[str | None, Depends(api_key_header)]
+
+
+def get_guard(request: Request) -> Guard:
+    return request.state.guard
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def authorizer(scope: Scope, *, training_submission: bool = False) -> Callable[..., Any]:
+    """A dependency admitting a request whose key has `scope` (every request when auth is off),
+    counted against the rate limits of its key, or of its address when auth is off or the key
+    is bad. The scope is declared on the security schemes, so the OpenAPI document lists it as
+    the role each operation needs."""
+
+    async def authorize(
+        request: Request,
+        credentials: Annotated[
+            HTTPAuthorizationCredentials | None, Security(bearer, scopes=[scope.value])
+        ],
+        api_key: Annotated[str | None, Security(api_key_header, scopes=[scope.value])],
+    ) -> Principal:
+        guard = get_guard(request)
+        address = f"ip:{client_address(request)}"
+        if not guard.enabled:
+            await guard.limit(address, train=training_submission)
+            return ANONYMOUS
+        principal = await guard.authenticate(credentials.credentials if credentials else api_key)
+        if principal is None:
+            await guard.limit(address)
+            logger.info("401 for %s %s from %s", request.method, request.url.path, address)
+            raise unauthenticated()
+        await guard.limit(f"key:{principal.key_id}", train=training_submission)
+        if not principal.scope.includes(scope):
+            raise forbidden(scope)
+        if scope is not Scope.read:
+            logger.info("%s %s by %s", request.method, request.url.path, principal.label)
+        return principal
+
+    authorize.__name__ = f"require_{scope.value}"
+    return authorize
+
+
+read_access = authorizer(Scope.read)
+train_access = authorizer(Scope.train)
+submit_access = authorizer(Scope.train, training_submission=True)
+admin_access = authorizer(Scope.admin)
+
+requires_read = Depends(read_access)
+requires_train = Depends(train_access)
+requires_submit = Depends(submit_access)
+requires_admin = Depends(admin_access)
+
+ReadAccess = Annotated[Principal, requires_read]
+TrainAccess = Annotated[Principal, requires_train]
+AdminAccess = Annotated[Principal, requires_admin]
+
+
+async def metrics_access(request: Request, credentials: BearerDep) -> None:
+    """/metrics: open, unless METRICS_TOKEN is set; then that token as a Bearer token."""
+    token = get_guard(request).settings.metrics_token
+    if token is None:
+        return
+    given = credentials.credentials if credentials else ""
+    if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+        raise unauthenticated()

@@ -1,0 +1,92 @@
+"""API keys in MongoDB: only a SHA-256 of each key is stored, looked up by that hash.
+
+A key is `tf_` and 43 random URL-safe characters (256 bits), so a plain hash is enough: there
+is nothing to brute-force, and a lookup by hash compares no secret byte by byte in Python.
+"""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.security.schemas import SCOPE_RANK, KeyCreate, KeyCreated, KeyRead, Scope
+
+COLLECTION = "api_keys"
+KEY_PREFIX = "tf_"
+SHOWN_PREFIX = 10  # characters of a key kept in clear, to recognise it in a listing
+LAST_USED_EVERY = timedelta(minutes=1)
+INDEXES = {COLLECTION: [IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")]}
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def looks_like_a_key(key: str) -> bool:
+    return key.startswith(KEY_PREFIX) and 16 <= len(key) <= 256 and key.isascii()
+
+
+def key_read(document: dict[str, Any]) -> KeyRead:
+    return KeyRead(id=document["_id"], **{k: v for k, v in document.items() if k != "_id"})
+
+
+async def create_key(
+    db: AsyncDatabase, *, request: KeyCreate, created_by: str | None
+) -> KeyCreated:
+    key = new_key()
+    document = {
+        "_id": f"k_{secrets.token_hex(8)}",
+        "prefix": key[:SHOWN_PREFIX],
+        "hash": key_hash(key),
+        "name": request.name,
+        "scopes": sorted({s.value for s in request.scopes}),
+        "created_at": now(),
+        "created_by": created_by,
+        "last_used_at": None,
+        "revoked_at": None,
+    }
+    await db[COLLECTION].insert_one(document)
+    return KeyCreated(key=key, **key_read(document).model_dump())
+
+
+async def list_keys(db: AsyncDatabase, *, include_revoked: bool) -> list[KeyRead]:
+    query: dict[str, Any] = {} if include_revoked else {"revoked_at": None}
+    cursor = db[COLLECTION].find(query, projection={"hash": 0}, sort=[("created_at", ASCENDING)])
+    return [key_read(d) async for d in cursor.limit(10_000)]
+
+
+async def revoke_key(db: AsyncDatabase, *, key_id: str) -> KeyRead | None:
+    """Mark the key revoked (kept for the record); None when there is no such key."""
+    keys = db[COLLECTION]
+    await keys.update_one({"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": now()}})
+    document = await keys.find_one({"_id": key_id}, projection={"hash": 0})
+    return None if document is None else key_read(document)
+
+
+async def find_active_key(db: AsyncDatabase, key: str) -> dict[str, Any] | None:
+    return await db[COLLECTION].find_one(
+        {"hash": key_hash(key), "revoked_at": None}, projection={"hash": 0}
+    )
+
+
+async def touch(db: AsyncDatabase, key_id: str, now: datetime) -> None:
+    await db[COLLECTION].update_one({"_id": key_id}, {"$set": {"last_used_at": now}})
+
+
+async def count_admin_keys(db: AsyncDatabase) -> int:
+    return await db[COLLECTION].count_documents({"revoked_at": None, "scopes": Scope.admin.value})
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def highest_scope(scopes: list[str]) -> Scope:
+    return max((Scope(s) for s in scopes), key=SCOPE_RANK.__getitem__)

@@ -30,6 +30,9 @@ test: setup ## The whole suite against real Redis and FerretDB started for the r
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
+bench: setup ## Benchmarks against raw scikit-learn and MLflow: bench/RESULTS.md, bench/results/
+	$(PY) -m bench
+
 lint: .venv/.synced
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .

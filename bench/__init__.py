@@ -1,0 +1,1 @@
+"""TensorFleet benchmarks: `python -m bench` (see bench/__main__.py and README.md)."""

@@ -1,0 +1,221 @@
+"""The run's facts, the JSON result and the markdown table (with the issue's targets)."""
+
+import json
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from devstack.services import FERRETDB, PROJECT
+
+
+def _command(argv: list[str]) -> str:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10, cwd=PROJECT)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"unknown ({exc})"
+    return (out.stdout or out.stderr).strip().splitlines()[0] if out.returncode == 0 else "unknown"
+
+
+def machine_facts() -> dict[str, Any]:
+    import arq
+    import fastapi
+    import pymongo
+    import sklearn
+
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _command(["git", "rev-parse", "HEAD"]),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "pymongo": pymongo.version,
+        "fastapi": fastapi.__version__,
+        "arq": getattr(arq, "VERSION", "unknown"),
+        "ferretdb": _command([str(FERRETDB), "--version"]),
+        "redis": _command(["redis-server", "--version"]),
+        "load_average_start": os.getloadavg(),
+    }
+
+
+def write_json(results: dict[str, Any], output_dir: Path) -> Path:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    path = output_dir / f"{datetime.now(UTC):%Y-%m-%d}.json"
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return path
+
+
+def ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.1f}"
+
+
+def x(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def train_section(train: dict[str, Any]) -> list[str]:
+    header = [
+        "case", "floor med", "TF med", "TF p95", "TF p99", "TF - floor (med)",
+        "MLflow defaults med", "MLflow tuned med", "TF / MLflow defaults", "TF / MLflow tuned",
+    ]  # fmt: skip
+    rows = [
+        [
+            name,
+            ms(c["floor"]["median_ms"]),
+            ms(c["tensorfleet"]["median_ms"]),
+            ms(c["tensorfleet"]["p95_ms"]),
+            ms(c["tensorfleet"]["p99_ms"]),
+            ms(c["overhead_ms"]["median"]),
+            ms(c["mlflow_defaults"]["median_ms"]),
+            ms(c["mlflow_tuned"]["median_ms"]),
+            x(c["tensorfleet_over_mlflow_defaults"]),
+            x(c["tensorfleet_over_mlflow_tuned"]),
+        ]
+        for name, c in train["cases"].items()
+    ]
+    reps = next(iter(train["cases"].values()))["tensorfleet"]["n"]
+    title = f"### 1. Train and register, end to end (ms; {reps} runs each, poll 10 ms)"
+    return ["", title, "", *table(header, rows)]
+
+
+def throughput_section(tp: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            f"TensorFleet, {w} worker(s)",
+            str(tp[f"workers_{w}"]["jobs"]),
+            f"{tp[f'workers_{w}']['seconds']:.2f}",
+            f"{tp[f'workers_{w}']['jobs_per_second']:.1f}",
+            x(tp[f"workers_{w}"]["over_floor"]),
+        ]
+        for w in (1, 2)
+    ]
+    floor = tp["floor"]
+    rows.append(
+        ["floor (fit + dump, 1 process)", str(floor["fits"]), f"{floor['seconds']:.2f}",
+         f"{floor['fits_per_second']:.1f}", "1.000"]
+    )  # fmt: skip
+    title = f"### 2. Throughput: {tp['jobs']} decision-tree jobs on Iris, submitted at once"
+    return ["", title, "", *table(["", "jobs", "seconds", "per second", "x floor"], rows)]
+
+
+def registry_section(reg: dict[str, Any]) -> list[str]:
+    lines = ["", "### 3. Registry reads (ms; API over HTTP vs the same queries in PyMongo)"]
+    header = ["models", "read", "API med", "API p95", "API p99", "floor med", "floor p99",
+              "p99 / floor p99"]  # fmt: skip
+    rows = []
+    for size in reg["sizes"].values():
+        for name, r in size["reads"].items():
+            rows.append(
+                [f"{size['models']:,}", name, ms(r["api"]["median_ms"]), ms(r["api"]["p95_ms"]),
+                 ms(r["api"]["p99_ms"]), ms(r["floor"]["median_ms"]), ms(r["floor"]["p99_ms"]),
+                 x(r["p99_over_floor"])]
+            )  # fmt: skip
+    lines += ["", *table(header, rows)]
+    seeding = ", ".join(
+        f"{s['inserted']:,} in {s['seconds']:.0f} s (target {s['target']:,})"
+        for s in reg["seeding"]
+    )
+    lines += ["", f"Seeding (insert_many, batches of 1,000): {seeding}."]
+    mlflow = reg["mlflow"]
+    if not mlflow["available"]:
+        return [*lines, "", f"MLflow: not available ({mlflow['reason']})"]
+    rows = [
+        [f"{mlflow['versions']:,}", name, ms(s["median_ms"]), ms(s["p95_ms"]), ms(s["p99_ms"])]
+        for name, s in mlflow["reads"].items()
+    ]
+    lines += ["", "MLflow `search_model_versions` / `get_model_version`, in-process (no HTTP), "
+              "SQLite store:", ""]  # fmt: skip
+    return lines + table(["versions", "read", "med", "p95", "p99"], rows)
+
+
+def download_section(dl: dict[str, Any]) -> list[str]:
+    rows = [
+        [label, ms(d["median_ms"]), ms(d["p95_ms"]), f"{d['median_mb_per_s']:.1f}"]
+        for label, d in (("API /download", dl["api"]), ("floor: PyMongo GridFS", dl["floor"]))
+    ]
+    return [
+        "",
+        f"### 4. Download of a {dl['size_mb']} MiB model ({dl['api']['n']} runs each)",
+        "",
+        *table(["", "med ms", "p95 ms", "MB/s (med)"], rows),
+        "",
+        f"API / floor throughput: {x(dl['api_over_floor_throughput'])}; API RSS growth, max "
+        f"over runs: {dl['api_rss_growth_mb']['max']:.1f} MiB.",
+    ]
+
+
+def verdict(met: bool | None) -> str:
+    return "n/a" if met is None else ("met" if met else "**missed**")
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    """(target, measured, met) for each of the issue's targets present in the results."""
+    out: list[tuple[str, str, bool | None]] = []
+    if train := results.get("train"):
+        for name, c in train["cases"].items():
+            over = c["overhead_ms"]["median"]
+            met = over is not None and over < 30
+            out.append((f"overhead < 30 ms: {name}", f"{ms(over)} ms", met))
+            for variant, limit in (("defaults", 0.05), ("tuned", 0.5)):
+                value = c[f"tensorfleet_over_mlflow_{variant}"]
+                met = None if value is None else value <= limit
+                out.append((f"TF/MLflow {variant} ≤ {limit}: {name}", x(value), met))
+    if tp := results.get("throughput"):
+        rate = tp["workers_2"]["jobs_per_second"]
+        out.append(("2 workers ≥ 50 jobs/s", f"{rate:.1f}/s", rate >= 50))
+    if reg := results.get("registry"):
+        for size in reg["sizes"].values():
+            for name, r in size["reads"].items():
+                p99, over = r["api"]["p99_ms"], r["p99_over_floor"]
+                met = p99 < 15 and over is not None and over <= 3
+                label = f"{size['models']:,} models, {name}: p99 < 15 ms and ≤ 3x floor"
+                out.append((label, f"{ms(p99)} ms, {x(over)}x", met))
+    if dl := results.get("download"):
+        share, growth = dl["api_over_floor_throughput"], dl["api_rss_growth_mb"]["max"]
+        out.append(("download ≥ 70% of floor", f"{share:.0%}", share >= 0.7))
+        out.append(("download RSS growth < 32 MB", f"{growth:.1f} MiB", growth < 32))
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    meta = results["meta"]
+    lines = [
+        f"## TensorFleet benchmarks, {meta['date']}" + (" (--quick)" if results["quick"] else ""),
+        "",
+        f"Commit `{meta['commit']}`; {meta['cpu_count']} CPUs; {meta['platform']}; Python "
+        f"{meta['python']}; scikit-learn {meta['scikit-learn']}; PyMongo {meta['pymongo']}; "
+        f"{meta['ferretdb']}; {meta['redis']}; MLflow: {mlflow_line(results['mlflow'])}.",
+        f"Load average at start {fmt_load(meta['load_average_start'])}, at end "
+        f"{fmt_load(meta.get('load_average_end'))} (other work shares this machine). "
+        f"Worker settings: {results['worker_settings']}.",
+    ]
+    sections = {
+        "train": train_section,
+        "throughput": throughput_section,
+        "registry": registry_section,
+        "download": download_section,
+    }
+    for key, render in sections.items():
+        if key in results:
+            lines += render(results[key])
+    rows = [[name, value, verdict(met)] for name, value, met in targets(results)]
+    lines += ["", "### Targets", "", *table(["target", "measured", ""], rows)]
+    return "\n".join(lines) + "\n"
+
+
+def mlflow_line(status: dict[str, Any]) -> str:
+    if status["available"]:
+        return f"{status['versions']['mlflow']} (own venv)"
+    return f"not available ({status['reason']})"
+
+
+def fmt_load(load: Any) -> str:
+    return "n/a" if not load else "/".join(f"{v:.2f}" for v in load)

@@ -1,0 +1,146 @@
+"""The stack a benchmark runs against: Redis and FerretDB (as `make test` starts them), the API
+(`python -m app`) and N workers (`python -m workers`) as subprocesses on free ports.
+
+Each process is started in its own session and stopped by its own id (its process group, so
+a worker's pool processes go with it).
+"""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from devstack.services import PROJECT, Service, ferretdb_service, free_port, redis_service
+
+READY_TIMEOUT_SECONDS = 90.0
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass
+class Stack:
+    """Stores, API and workers for one benchmark run; use as a context manager."""
+
+    work_dir: Path
+    worker_env: dict[str, str] = field(default_factory=dict)
+    services: list[Service] = field(default_factory=list)
+    api: subprocess.Popen | None = None
+    workers: list[subprocess.Popen] = field(default_factory=list)
+    mongodb_url: str = ""
+    redis_url: str = ""
+    api_port: int = 0
+    database: str = field(default_factory=lambda: f"bench_{uuid.uuid4().hex[:8]}")
+
+    def __enter__(self) -> "Stack":
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        redis = redis_service(free_port(), self.work_dir / "redis").start()
+        self.services.append(redis)
+        ferretdb = ferretdb_service(free_port(), self.work_dir / "ferretdb").start()
+        self.services.append(ferretdb)
+        self.redis_url = f"redis://127.0.0.1:{redis.port}/0"
+        self.mongodb_url = f"mongodb://127.0.0.1:{ferretdb.port}/"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_workers()
+        if self.api is not None:
+            stop_process(self.api)
+        for service in reversed(self.services):
+            service.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return (
+            os.environ
+            | {
+                "MONGODB_URL": self.mongodb_url,
+                "MONGODB_DB": self.database,
+                "REDIS_URL": self.redis_url,
+                "QUEUE_NAME": f"bench:{self.database}",
+                "HOST": "127.0.0.1",
+                "LOG_LEVEL": "WARNING",
+                "WORKER_METRICS_PORT": "0",
+                "PYTHONUNBUFFERED": "1",
+            }
+            | extra
+        )
+
+    def start_api(self) -> int:
+        """Start `python -m app` and wait until /health answers 200; returns its pid."""
+        self.api_port = free_port()
+        self.api = start_process("app", self.env(PORT=str(self.api_port)), self.log("api"))
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.api.poll() is not None:
+                code = self.api.returncode
+                raise StackError(f"the API exited with {code}; see {self.log('api')}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.base_url}/health", timeout=2).status_code == 200:
+                    return self.api.pid
+            time.sleep(0.1)
+        raise StackError("the API did not become healthy in time")
+
+    def start_workers(self, count: int) -> None:
+        """Start `count` workers and wait until each has logged that it is ready."""
+        env = self.env(LOG_LEVEL="INFO", **self.worker_env)
+        for number in range(count):
+            log = self.log(f"worker-{len(self.workers)}-{number}")
+            self.workers.append(start_process("workers", env, log))
+            wait_for_line(self.workers[-1], log, "worker ready")
+
+    def stop_workers(self) -> None:
+        for process in self.workers:
+            stop_process(process)
+        self.workers.clear()
+
+    def log(self, name: str) -> Path:
+        return self.work_dir / "logs" / f"{name}.log"
+
+
+def start_process(module: str, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", module],
+            env=env,
+            cwd=PROJECT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_for_line(process: subprocess.Popen, log_path: Path, text: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(f"process exited with {process.returncode}; see {log_path}")
+        if log_path.exists() and text in log_path.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise StackError(f"{log_path.name}: no {text!r} within {READY_TIMEOUT_SECONDS}s")
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM the process, then its process group (which we created), SIGKILL if it lingers."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)

@@ -1,0 +1,89 @@
+"""`python -m bench --quick` runs end to end and reports every figure; no timing is asserted."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+TRAIN_CASES = {"iris_logistic_regression", "iris_random_forest_100", "wine_svm"}
+TRAIN_FIGURES = {
+    "floor",
+    "tensorfleet",
+    "overhead_ms",
+    "mlflow_defaults",
+    "mlflow_tuned",
+    "tensorfleet_over_mlflow_defaults",
+    "tensorfleet_over_mlflow_tuned",
+}
+READS = {"page1", "deep_page", "deep_cursor", "filtered", "get"}
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    output = tmp_path_factory.mktemp("bench")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--output", str(output)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (result,) = output.glob("*.json")
+    return json.loads(result.read_text()), done.stdout
+
+
+def test_reports_machine_facts(quick_run: tuple[dict, str]) -> None:
+    meta = quick_run[0]["meta"]
+    for key in ("cpu_count", "python", "scikit-learn", "pymongo", "ferretdb", "commit"):
+        assert meta[key], key
+
+
+def test_reports_every_train_figure(quick_run: tuple[dict, str]) -> None:
+    cases = quick_run[0]["train"]["cases"]
+    assert set(cases) == TRAIN_CASES
+    for figures in cases.values():
+        assert set(figures) >= TRAIN_FIGURES
+        assert figures["tensorfleet"]["median_ms"] is not None
+        assert figures["floor"]["p99_ms"] is not None
+
+
+def test_quick_mode_says_mlflow_was_skipped(quick_run: tuple[dict, str]) -> None:
+    results, stdout = quick_run
+    assert results["mlflow"]["available"] is False
+    assert "MLflow: not available (" in stdout
+
+
+def test_reports_throughput_with_one_and_two_workers(quick_run: tuple[dict, str]) -> None:
+    throughput = quick_run[0]["throughput"]
+    for key in ("workers_1", "workers_2"):
+        assert throughput[key]["jobs_per_second"] > 0
+    assert throughput["floor"]["fits_per_second"] > 0
+
+
+def test_reports_every_registry_read_beside_its_floor(quick_run: tuple[dict, str]) -> None:
+    sizes = quick_run[0]["registry"]["sizes"]
+    assert len(sizes) == 2
+    for size in sizes.values():
+        assert set(size["reads"]) == READS
+        for read in size["reads"].values():
+            assert read["api"]["p99_ms"] is not None
+            assert read["floor"]["p99_ms"] is not None
+
+
+def test_reports_download_throughput_and_memory(quick_run: tuple[dict, str]) -> None:
+    download = quick_run[0]["download"]
+    assert download["api"]["median_mb_per_s"] > 0
+    assert download["floor"]["median_mb_per_s"] > 0
+    assert download["api_rss_growth_mb"]["max"] is not None
+
+
+def test_prints_the_markdown_table(quick_run: tuple[dict, str]) -> None:
+    stdout = quick_run[1]
+    for heading in ("### 1. Train", "### 2. Throughput", "### 3. Registry", "### 4. Download"):
+        assert heading in stdout
+    assert "### Targets" in stdout

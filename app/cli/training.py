@@ -7,7 +7,7 @@ import typer
 from pydantic import ValidationError
 
 from app.cli import output
-from app.cli.progress import wait_or_exit, wait_with_progress
+from app.cli.progress import wait_quietly, wait_with_progress
 from app.cli.state import EXIT_JOB_FAILED, EXIT_USAGE, JsonFlag, client_for, fail
 from app.client.errors import describe_detail
 from app.training.schemas import AlgorithmName, JobRead, JobStatus, TrainRequest
@@ -80,7 +80,7 @@ def train(
                     f"follow it with `tensorfleet jobs wait {submitted.job_id}`"
                 )
             )
-        job = (wait_or_exit if as_json else wait_with_progress)(client, submitted.job_id, timeout)
+        job = (wait_quietly if as_json else wait_with_progress)(client, submitted.job_id, timeout)
     report_job(job, as_json)
 
 
@@ -153,7 +153,7 @@ def wait_job(
 ) -> None:
     """Wait for a job to end; exit code 3 when it failed or was cancelled."""
     with client_for(ctx) as client:
-        job = (wait_or_exit if as_json else wait_with_progress)(client, job_id, timeout)
+        job = (wait_quietly if as_json else wait_with_progress)(client, job_id, timeout)
     report_job(job, as_json)
 
 

@@ -24,6 +24,6 @@ def next_delay(delays: Iterator[float], remaining: float, job: JobRead) -> float
     """The next pause, shortened to the time left; raises JobWaitTimeout when none is left."""
     if remaining <= 0:
         raise JobWaitTimeout(
-            f"job {job.job_id} is still {job.status.value} ({job.progress.stage})", job=job
+            f"job {job.job_id} is still {job.status.value} (stage {job.progress.stage})", job=job
         )
     return min(next(delays), remaining)

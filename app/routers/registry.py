@@ -27,6 +27,7 @@ from app.security.deps import requires_admin, requires_read
 from app.training.schemas import IDENTIFIER_PATTERN
 
 MAX_LIMIT = 100
+MAX_PAGE = 100_000  # deeper pages: follow next_cursor (a larger skip overflows the driver)
 NOT_FOUND = {404: {"description": "No model with this id (or a malformed id)."}}
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
@@ -65,7 +66,7 @@ ModelDep = Annotated[dict[str, Any], Depends(valid_model)]
 )
 async def list_models(
     db: DatabaseDep,
-    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Models per page.")] = 10,
     algorithm: NameFilter = None,
     name: NameFilter = None,

@@ -15,24 +15,25 @@ from workers.requeue import requeue_lost_jobs
 from workers.training import train_model
 
 logger = logging.getLogger(__name__)
-PUBLISH_MARGIN_SECONDS = 60
+# Our own timeout (JOB_TIMEOUT_SECONDS) bounds the whole job; arq's is a backstop just above it,
+# and a job whose worker died is re-run once arq's in-progress key expires (its timeout + 10 s).
+ARQ_TIMEOUT_MARGIN_SECONDS = 5
 HEALTH_CHECK_INTERVAL_SECONDS = 10
 
 
-def warm_up() -> None:
-    """Import scikit-learn in each pool process before the first job needs it."""
-    import app.training.fitting  # noqa: F401
+def fit_pool(max_workers: int) -> ProcessPoolExecutor:
+    """Processes forked from a server that has scikit-learn imported already, so a pool process
+    starts in milliseconds and inherits nothing of the worker's event loop or sockets."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["app.training.fitting"])
+    return ProcessPoolExecutor(max_workers=max_workers, mp_context=context)
 
 
 def make_startup(settings: Settings):
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["resources"] = await open_resources(settings)
         await ensure_indexes(ctx["resources"].db, INDEXES)
-        ctx["executor"] = ProcessPoolExecutor(
-            max_workers=settings.worker_max_jobs,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=warm_up,
-        )
+        ctx["executor"] = fit_pool(settings.worker_max_jobs)
         serve_metrics(settings.worker_metrics_port)
         logger.info(
             "worker ready: queue %s, %d concurrent jobs",
@@ -55,12 +56,12 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
     train = func(
         train_model,
         name="train_model",
-        timeout=settings.job_timeout_seconds + PUBLISH_MARGIN_SECONDS,
+        timeout=settings.job_timeout_seconds + ARQ_TIMEOUT_MARGIN_SECONDS,
         max_tries=settings.job_max_tries + 1,
     )  # the extra try settles the job as failed
     options: dict[str, Any] = {
         "functions": [train],
-        "cron_jobs": [cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=60)],
+        "cron_jobs": [cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=10)],
         "queue_name": settings.queue_name,
         "redis_settings": redis_settings(settings),
         "on_startup": make_startup(settings),

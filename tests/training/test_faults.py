@@ -1,0 +1,117 @@
+"""A worker killed mid-fit loses no job and leaves no orphan file."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.config import Settings
+from app.resources import Resources
+from tests.conftest import SettingsFactory
+from tests.training.conftest import wait_for_job, wait_for_stage
+
+JOB_TIMEOUT_SECONDS = 8
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    return os.environ | {
+        "MONGODB_URL": str(settings.mongodb_url),
+        "MONGODB_DB": settings.mongodb_db,
+        "REDIS_URL": str(settings.redis_url),
+        "QUEUE_NAME": settings.queue_name,
+        "JOB_TIMEOUT_SECONDS": str(settings.job_timeout_seconds),
+        "WORKER_METRICS_PORT": "0",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def start_worker_process(settings: Settings, log: Path) -> subprocess.Popen:
+    project = Path(__file__).resolve().parents[2]
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "workers"],
+            cwd=project,
+            env=settings_env(settings),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def settings(settings_factory: SettingsFactory) -> Settings:
+    return settings_factory(job_timeout_seconds=JOB_TIMEOUT_SECONDS)
+
+
+async def test_killed_worker_mid_fit_the_job_is_run_again_and_ends(
+    client: httpx.AsyncClient, resources: Resources, settings: Settings, tmp_path: Path
+) -> None:
+    first = start_worker_process(settings, tmp_path / "worker1.log")
+    body = {
+        "dataset_name": "wine",
+        "algorithm": "random_forest",
+        "model_name": "survivor",
+        "hyperparameters": {"n_estimators": 1500},
+    }
+    try:
+        job_id = (await client.post("/train", json=body)).json()["job_id"]
+        job = await wait_for_stage(client, job_id, "fitting", timeout=60)
+        assert job["status"] == "running", job
+        first.kill()
+        first.wait()
+    finally:
+        stop(first)
+
+    second = start_worker_process(settings, tmp_path / "worker2.log")
+    try:  # arq re-runs the job once the dead worker's claim expires (its timeout + 10 s)
+        job = await wait_for_job(client, job_id, timeout=JOB_TIMEOUT_SECONDS + 90)
+    finally:
+        stop(second)
+    assert job["attempts"] == 2, job
+    assert job["status"] == "succeeded" or job["error"]["message"], job
+    await assert_no_orphans(resources)
+
+
+async def assert_no_orphans(resources: Resources) -> None:
+    models = await resources.db["models"].find({}, {"file_id": 1, "job_id": 1}).to_list()
+    named = {m["file_id"] for m in models}
+    files = {f["_id"] async for f in resources.db["fs.files"].find({}, {"_id": 1})}
+    assert files == named, "every GridFS file is named by a model, and every model has its file"
+    for model in models:
+        assert await resources.db["jobs"].count_documents({"_id": model["job_id"]}) == 1
+
+
+async def test_a_failing_fit_does_not_stop_the_worker(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    worker = start_worker_process(settings, tmp_path / "worker.log")
+    try:
+        bad = {
+            "dataset_name": "iris",
+            "algorithm": "svm",
+            "model_name": "bad",
+            "hyperparameters": {"kernel": "precomputed"},
+        }
+        good = {"dataset_name": "iris", "algorithm": "svm", "model_name": "good"}
+        failed_id = (await client.post("/train", json=bad)).json()["job_id"]
+        good_id = (await client.post("/train", json=good)).json()["job_id"]
+        assert (await wait_for_job(client, failed_id))["status"] == "failed"
+        assert (await wait_for_job(client, good_id))["status"] == "succeeded"
+        await asyncio.sleep(0)
+        assert worker.poll() is None
+    finally:
+        stop(worker)

@@ -1,0 +1,128 @@
+"""The job lifecycle: listing, cancelling, versions under concurrency, lost jobs re-queued."""
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+from arq.jobs import Job
+from bson import ObjectId
+
+from app.config import Settings
+from app.registry.publish import publish_model
+from app.resources import Resources
+from app.training import jobs
+from app.training.schemas import TrainRequest
+from tests.training.conftest import start_worker, stop_worker, wait_for_job, wait_for_stage
+
+IRIS_TREE = {"dataset_name": "iris", "algorithm": "decision_tree", "model_name": "tree"}
+SLOW_FOREST = {
+    "dataset_name": "wine",
+    "algorithm": "random_forest",
+    "model_name": "slow",
+    "hyperparameters": {"n_estimators": 4000},
+}
+
+
+async def test_cancel_a_queued_job_at_once(
+    client: httpx.AsyncClient, resources: Resources, settings: Settings
+) -> None:
+    job_id = (await client.post("/train", json=IRIS_TREE | {"job_id": "cancel_me"})).json()[
+        "job_id"
+    ]
+    response = await client.post(f"/jobs/{job_id}/cancel")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+
+    worker, task = await start_worker(settings, burst=True)
+    await task
+    await worker.close()
+    assert (await client.get(f"/jobs/{job_id}")).json()["status"] == "cancelled"
+    assert await resources.db["models"].count_documents({"job_id": job_id}) == 0
+    again = await client.post(f"/jobs/{job_id}/cancel")
+    assert again.status_code == 409
+    assert again.json()["status"] == "cancelled"
+
+
+async def test_cancel_a_running_job_aborts_it_and_publishes_nothing(
+    client: httpx.AsyncClient, resources: Resources, settings: Settings
+) -> None:
+    worker, task = await start_worker(settings)
+    try:
+        job_id = (await client.post("/train", json=SLOW_FOREST)).json()["job_id"]
+        assert (await wait_for_stage(client, job_id, "fitting"))["status"] == "running"
+        assert (await client.post(f"/jobs/{job_id}/cancel")).status_code == 200
+        assert (await wait_for_job(client, job_id))["status"] == "cancelled"
+        async with asyncio.timeout(30):  # arq records the abort as the job's result
+            while await Job(job_id, resources.redis).status() != "complete":  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        assert await resources.db["models"].count_documents({"job_id": job_id}) == 0
+        assert await resources.db["fs.files"].count_documents({"metadata.job_id": job_id}) == 0
+    finally:
+        await stop_worker(worker, task)
+
+
+async def test_list_jobs_newest_first_filtered_and_paged(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    worker, task = await start_worker(settings)
+    try:
+        ids = [(await client.post("/train", json=IRIS_TREE)).json()["job_id"] for _ in range(5)]
+        for job_id in ids:
+            await wait_for_job(client, job_id)
+    finally:
+        await stop_worker(worker, task)
+    page = (await client.get("/jobs", params={"status": "succeeded", "limit": 3})).json()
+    assert page["total"] == 5 and page["pages"] == 2 and len(page["items"]) == 3
+    rest = await client.get("/jobs", params={"status": "succeeded", "limit": 3, "page": 2})
+    listed = [j["job_id"] for j in page["items"] + rest.json()["items"]]
+    assert listed == list(reversed(ids))
+    assert (await client.get("/jobs", params={"status": "lost"})).status_code == 422
+    assert (await client.get("/jobs", params={"limit": 101})).status_code == 422
+
+
+async def test_eight_concurrent_jobs_for_one_name_get_versions_one_to_eight(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    body = IRIS_TREE | {"model_name": "contended"}
+    responses = await asyncio.gather(*(client.post("/train", json=body) for _ in range(8)))
+    worker, task = await start_worker(settings.model_copy(update={"worker_max_jobs": 4}))
+    try:
+        finished = [await wait_for_job(client, r.json()["job_id"]) for r in responses]
+    finally:
+        await stop_worker(worker, task)
+    assert sorted(job["model_version"] for job in finished) == list(range(1, 9))
+
+
+async def test_concurrent_publishes_never_repeat_a_version(resources: Resources) -> None:
+    metadata = {"name": "raced", "job_id": "j", "algorithm": "decision_tree"}
+    stored = await asyncio.gather(
+        *(
+            publish_model(
+                resources.db,
+                resources.gridfs,
+                payload=b"model bytes",
+                metadata=metadata | {"job_id": f"j{i}"},
+            )
+            for i in range(8)
+        )
+    )
+    assert sorted(doc["version"] for doc in stored) == list(range(1, 9))
+    files = await resources.db["fs.files"].count_documents(
+        {"_id": {"$in": [ObjectId(str(d["file_id"])) for d in stored]}}
+    )
+    assert files == 8
+
+
+async def test_a_job_the_queue_lost_is_queued_again_and_runs(
+    client: httpx.AsyncClient, resources: Resources, settings: Settings
+) -> None:
+    # As if the API died between recording the job and queueing it.
+    document = jobs.new_job_document("lost_job", TrainRequest(**IRIS_TREE))
+    document["created_at"] -= timedelta(seconds=settings.job_requeue_after_seconds + 1)
+    await jobs.insert_job(resources.db, document)
+    worker, task = await start_worker(settings)  # checks for lost jobs at start-up
+    try:
+        job = await wait_for_job(client, "lost_job")
+    finally:
+        await stop_worker(worker, task)
+    assert job["status"] == "succeeded"

@@ -43,12 +43,12 @@ FULL: dict[str, Any] = {
 }
 QUICK: dict[str, Any] = {
     "warmup": 1,
-    "train_reps": 3,
+    "train_reps": 2,
     "mlflow_defaults_reps": 2,
     "mlflow_tuned_reps": 2,
-    "throughput_jobs": 10,
-    "throughput_warmup": 8,
-    "floor_fits": 20,
+    "throughput_jobs": 6,
+    "throughput_warmup": 4,
+    "floor_fits": 10,
     "registry_sizes": [50, 100],
     "registry_reps": 5,
     "registry_read_budget_seconds": 2,

@@ -16,47 +16,48 @@ from bench.train import floor_data, floor_once, train_body
 
 CASE = {"dataset": "iris", "algorithm": "decision_tree"}
 SUBMIT_CONCURRENCY = 32
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.02
 TIMEOUT_SECONDS = 600.0
 
 
-async def succeeded_total(client: httpx.AsyncClient) -> tuple[int, int]:
-    done = (await client.get("/jobs", params={"status": "succeeded", "limit": 1})).json()
-    failed = (await client.get("/jobs", params={"status": "failed", "limit": 1})).json()
-    return done["total"], failed["total"]
-
-
-async def submit_all(client: httpx.AsyncClient, count: int, tag: str) -> None:
+async def submit_all(client: httpx.AsyncClient, count: int, tag: str) -> list[str]:
+    """Submit `count` jobs, at most SUBMIT_CONCURRENCY in flight; their ids in order."""
     gate = asyncio.Semaphore(SUBMIT_CONCURRENCY)
 
-    async def submit(number: int) -> None:
+    async def submit(number: int) -> str:
         async with gate:
             body = train_body(CASE, f"throughput-{tag}-{number % 50}")
-            (await client.post("/train", json=body)).raise_for_status()
+            response = await client.post("/train", json=body)
+            response.raise_for_status()
+            return response.json()["job_id"]
 
-    await asyncio.gather(*(submit(n) for n in range(count)))
+    return list(await asyncio.gather(*(submit(n) for n in range(count))))
 
 
-async def wait_until(client: httpx.AsyncClient, target: int, failed_before: int) -> None:
-    deadline = time.monotonic() + TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        done, failed = await succeeded_total(client)
-        if failed > failed_before:
-            raise RuntimeError(f"{failed - failed_before} throughput jobs failed")
-        if done >= target:
-            return
+async def wait_for_all(client: httpx.AsyncClient, job_ids: list[str]) -> None:
+    """Poll the oldest job not yet seen succeeded (jobs run roughly in queue order), one
+    `GET /jobs/{id}` at a time. Not `GET /jobs?status=...`: on FerretDB v1.24 that sorts and
+    counts the whole jobs collection, and polling it would load the store the workers use."""
+    deadline, pending = time.monotonic() + TIMEOUT_SECONDS, list(job_ids)
+    while pending:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{len(pending)} jobs unfinished after {TIMEOUT_SECONDS}s")
+        job = (await client.get(f"/jobs/{pending[0]}")).json()
+        if job["status"] == "succeeded":
+            pending.pop(0)
+            continue
+        if job["status"] in ("failed", "cancelled"):
+            raise RuntimeError(f"throughput job {pending[0]} {job['status']}: {job.get('error')}")
         await asyncio.sleep(POLL_SECONDS)
-    raise RuntimeError(f"throughput jobs did not finish within {TIMEOUT_SECONDS}s")
 
 
 async def burst(base_url: str, count: int, tag: str) -> dict[str, float]:
     limits = httpx.Limits(max_connections=SUBMIT_CONCURRENCY + 2)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
-        done_before, failed_before = await succeeded_total(client)
         started = time.perf_counter()
-        await submit_all(client, count, tag)
+        job_ids = await submit_all(client, count, tag)
         submitted = time.perf_counter() - started
-        await wait_until(client, done_before + count, failed_before)
+        await wait_for_all(client, job_ids)
         elapsed = time.perf_counter() - started
     return {
         "jobs": count,

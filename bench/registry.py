@@ -152,7 +152,7 @@ def measure_size(stack: Stack, models: Collection, reps: int, budget: float) -> 
     cursor_doc = cursor_doc.to_list()[0]
     cursor = encode_cursor(cursor_doc, ModelSort.created_at, SortOrder.desc)
     ids = [d["_id"] for d in models.find({}, projection={"_id": 1}, limit=2000)]
-    with httpx.Client(base_url=stack.base_url, timeout=60) as client:
+    with httpx.Client(base_url=stack.base_url, timeout=900) as client:
         api_reads = http_reads(client, deep_page, cursor, ids)
         api = {k: timed(c, reps, budget) for k, c in api_reads.items()}
     floor_calls = floor_reads(models, deep_page, cursor_doc, ids)

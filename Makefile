@@ -4,10 +4,12 @@ UV_VERSION := 0.13.8
 UV := .tools/uv-venv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup run test lint bench demo clean-data
+.PHONY: setup setup-stack run test lint bench demo clean-data
 
-setup: .venv/.synced .tools/bin/ferretdb .tools/bin/helm
+setup-stack: .venv/.synced .tools/bin/ferretdb ## What `make run` needs: the venv, FerretDB, Redis
 	@scripts/ensure-redis.sh
+
+setup: setup-stack .tools/bin/helm ## Everything, including Helm for the chart checks
 
 $(UV):
 	python3 -m venv .tools/uv-venv
@@ -23,19 +25,22 @@ $(UV):
 .tools/bin/helm: scripts/install-helm.sh ## Helm, for the chart checks in tests/deploy
 	scripts/install-helm.sh
 
-run: setup ## Redis, FerretDB (data in ./data), the API on $PORT (8000) and a worker; Ctrl-C stops all
+run: setup-stack ## Redis, FerretDB (data in ./data), the API on $PORT (8000) and a worker; Ctrl-C stops all
 	$(PY) -m devstack
 
 test: setup ## The whole suite against real Redis and FerretDB started for the run
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
-bench: setup ## Benchmarks against raw scikit-learn and MLflow: bench/RESULTS.md, bench/results/
+bench: setup-stack ## Benchmarks against raw scikit-learn and MLflow: bench/RESULTS.md, bench/results/
 	$(PY) -m bench
 
 lint: .venv/.synced
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+demo: .venv/.synced ## The seed's demo against `make run`'s service (TENSORFLEET_URL or PORT)
+	scripts/demo.sh
 
 clean-data: ## Remove the local stack's data (models, jobs, datasets)
 	rm -rf data

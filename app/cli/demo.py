@@ -9,10 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-import joblib
-import numpy as np
 import typer
-from sklearn import datasets as samples
 
 from app.cli import output
 from app.cli.registry import statistics_tables
@@ -22,7 +19,7 @@ from app.client import NotFound, TensorFleetClient
 from app.registry.schemas import ModelRead
 from app.training.schemas import JobRead, JobStatus
 
-LOADERS = {"iris": samples.load_iris, "wine": samples.load_wine}
+SAMPLES = {"iris": "load_iris", "wine": "load_wine"}  # scikit-learn's bundled copies
 
 
 def step(title: str) -> None:
@@ -81,8 +78,12 @@ def best_and_worst(client: TensorFleetClient, jobs: list[JobRead]) -> tuple[Mode
 
 def check_prediction(path: Path, model: ModelRead) -> float:
     """Load the downloaded file and predict the whole dataset; its accuracy on it."""
+    import joblib  # scikit-learn and joblib load in seconds: only the demo needs them
+    import numpy as np
+    from sklearn import datasets as samples
+
     estimator = joblib.load(path)
-    data = LOADERS[model.dataset_name]()
+    data = getattr(samples, SAMPLES[model.dataset_name])()
     predictions = estimator.predict(data.data)  # class names, as in model.classes
     return float(np.mean(predictions == data.target_names[data.target]))
 
@@ -122,8 +123,8 @@ def demo(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each job.")] = 600.0,
 ) -> None:
     """Run the seed's demo: train 4 algorithms on Iris and Wine, compare, download, delete."""
-    names = dataset or list(LOADERS)
-    if unknown := sorted(set(names) - set(LOADERS)):
+    names = dataset or list(SAMPLES)
+    if unknown := sorted(set(names) - set(SAMPLES)):
         raise typer.BadParameter(f"no sample copy of {unknown}", param_hint="'--dataset'")
     step("Datasets")
     datasets(ctx)

@@ -9,7 +9,8 @@ set -euo pipefail
 VERSION=v1.24.2
 TOOLS="$(cd "$(dirname "$0")/.." && pwd)/.tools"
 BIN="$TOOLS/bin/ferretdb"
-if [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -q "$VERSION"; then
+# No pipes into grep -q or head here: under pipefail their early exit kills the writer (SIGPIPE).
+if [ -x "$BIN" ] && [[ "$("$BIN" --version 2>/dev/null)" == *"version: $VERSION"* ]]; then
   exit 0
 fi
 mkdir -p "$TOOLS/bin"
@@ -30,4 +31,4 @@ chmod -R u+w "$WORK"
 echo "$VERSION" > "$WORK/build/version/version.txt"
 (cd "$WORK" && "$GO" build -trimpath -o "$BIN.tmp" ./cmd/ferretdb)
 mv "$BIN.tmp" "$BIN"
-"$BIN" --version | head -1 >&2
+echo "install-ferretdb: built $BIN ($VERSION)" >&2

@@ -69,7 +69,9 @@ def supervise(processes: dict[str, subprocess.Popen]) -> int:
 
 def main() -> int:
     env = dict(os.environ)
+    # Both explicitly: a shell starting us in the background may have set SIGINT to ignored.
     signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
     stores: list[Service] = []
     processes: dict[str, subprocess.Popen] = {}
     code = 0

@@ -70,10 +70,12 @@ class Guard:
 
     async def authenticate(self, key: str | None) -> Principal | None:
         """The key's principal; None for a missing, malformed, unknown or revoked key."""
-        if not key or not keys.looks_like_a_key(key):
+        if not key or len(key) > keys.MAX_KEY_LENGTH:
             return None
-        if self._is_bootstrap(key):
+        if self._is_bootstrap(key):  # any string of 32+ characters, not only tf_ keys
             return BOOTSTRAP
+        if not keys.looks_like_a_key(key):
+            return None
         document = await keys.find_active_key(self.db, key)
         if document is None:
             return None

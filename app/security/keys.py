@@ -16,6 +16,7 @@ from app.security.schemas import SCOPE_RANK, KeyCreate, KeyCreated, KeyRead, Sco
 
 COLLECTION = "api_keys"
 KEY_PREFIX = "tf_"
+MAX_KEY_LENGTH = 256
 SHOWN_PREFIX = 10  # characters of a key kept in clear, to recognise it in a listing
 LAST_USED_EVERY = timedelta(minutes=1)
 INDEXES = {COLLECTION: [IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")]}
@@ -30,7 +31,7 @@ def key_hash(key: str) -> str:
 
 
 def looks_like_a_key(key: str) -> bool:
-    return key.startswith(KEY_PREFIX) and 16 <= len(key) <= 256 and key.isascii()
+    return key.startswith(KEY_PREFIX) and 16 <= len(key) <= MAX_KEY_LENGTH and key.isascii()
 
 
 def key_read(document: dict[str, Any]) -> KeyRead:

@@ -25,7 +25,12 @@ KUBE_VERSION = "1.30.0"
 RELEASE = "tf"
 
 # Settings that hold credentials: only ever in a Secret (Helm) or interpolated from .env (compose).
-SECRET_SETTINGS = {"MONGODB_URL", "REDIS_URL"}
+SECRET_SETTINGS = {"MONGODB_URL", "REDIS_URL", "BOOTSTRAP_ADMIN_KEY", "METRICS_TOKEN"}
+# The credentials each container gets with the chart's defaults (the worker needs no API key).
+CONTAINER_SECRETS = {
+    "api": {"MONGODB_URL", "REDIS_URL", "BOOTSTRAP_ADMIN_KEY"},
+    "worker": {"MONGODB_URL", "REDIS_URL"},
+}
 # Settings a deployment must always set.
 REQUIRED_SETTINGS = {"MONGODB_URL", "REDIS_URL", "MONGODB_DB"}
 

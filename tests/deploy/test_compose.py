@@ -13,7 +13,12 @@ COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
 APP_SERVICES = ("api", "worker")
 REFERENCE = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?P<op>:?[-?])?(?P<arg>[^}]*)\}")
-REQUIRED_IN_ENV = {"MONGO_ROOT_USERNAME", "MONGO_ROOT_PASSWORD", "REDIS_PASSWORD"}
+REQUIRED_IN_ENV = {
+    "MONGO_ROOT_USERNAME",
+    "MONGO_ROOT_PASSWORD",
+    "REDIS_PASSWORD",
+    "BOOTSTRAP_ADMIN_KEY",
+}
 
 
 def env_example() -> dict[str, str]:
@@ -116,7 +121,7 @@ def test_no_literal_credentials_in_urls_or_password_variables() -> None:
             ):
                 assert re.fullmatch(r"(XX[A-Z_]+XX)?", user), f"{name}.{key}: literal user"
                 assert re.fullmatch(r"XX[A-Z_]+XX", password), f"{name}.{key}: literal password"
-            if re.search(r"PASSWORD|USERNAME|AUTH|SECRET|TOKEN", key):
+            if re.search(r"PASSWORD|USERNAME|AUTH|SECRET|TOKEN|_KEY$", key):
                 assert REFERENCE.fullmatch(value), f"{name}.{key} is not taken from .env"
     command = SERVICES["redis"]["command"]
     assert REFERENCE.fullmatch(command[command.index("--requirepass") + 1])
@@ -159,6 +164,11 @@ def test_app_environment_with_env_example_is_valid_settings(service: str) -> Non
     assert settings.mongodb_url.query == "authSource=admin"
     assert settings.redis_url.host == "redis"
     assert settings.redis_url.password == env["REDIS_PASSWORD"]
+    if service == "api":
+        assert settings.auth_enabled and settings.rate_limit
+        assert settings.bootstrap_admin_key.get_secret_value() == env["BOOTSTRAP_ADMIN_KEY"]
+    else:
+        assert settings.bootstrap_admin_key is None, "the worker needs no API key"
 
 
 def test_prometheus_is_optional_and_scrapes_api_and_every_worker() -> None:

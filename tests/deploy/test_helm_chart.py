@@ -12,6 +12,7 @@ from app.config import Settings
 from tests.deploy.support import (
     CHART,
     CI_VALUES,
+    CONTAINER_SECRETS,
     RELEASE,
     SECRET_SETTINGS,
     VALUE_SETS,
@@ -149,11 +150,43 @@ def test_defaults_use_external_databases_from_the_chart_secret(render: Render) -
     manifests = render()
     assert not find(manifests, "StatefulSet")
     data = secret_data(one(manifests, "Secret", FULLNAME))
-    assert set(data) == SECRET_SETTINGS
-    for workload in (API, WORKER):
+    assert set(data) == CONTAINER_SECRETS["api"]
+    for workload, component in ((API, "api"), (WORKER, "worker")):
         (container,) = containers(one(manifests, "Deployment", workload))
         refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
-        assert refs == {name: {"name": FULLNAME, "key": name} for name in SECRET_SETTINGS}
+        expected = CONTAINER_SECRETS[component]
+        assert refs == {name: {"name": FULLNAME, "key": name} for name in expected}
+
+
+def test_auth_is_on_with_a_generated_bootstrap_key_and_rate_limits(render: Render) -> None:
+    manifests = render()
+    config = one(manifests, "ConfigMap", FULLNAME)["data"]
+    assert config["AUTH_ENABLED"] == "true"
+    settings = Settings(
+        _env_file=None,
+        auth_enabled=config["AUTH_ENABLED"],
+        rate_limit=config["RATE_LIMIT"],
+        rate_limit_train=config["RATE_LIMIT_TRAIN"],
+        bootstrap_admin_key=secret_data(one(manifests, "Secret", FULLNAME))["BOOTSTRAP_ADMIN_KEY"],
+    )
+    assert settings.auth_enabled and settings.rate_limit and settings.bootstrap_admin_key
+    off = one(render(None, "auth.enabled=false"), "ConfigMap", FULLNAME)["data"]
+    assert off["AUTH_ENABLED"] == "false"
+
+
+def test_metrics_token_goes_to_the_secret_the_api_and_the_service_monitor(render: Render) -> None:
+    token = "m" * 40
+    manifests = render("keda-values.yaml", f"auth.metricsToken={token}")
+    assert secret_data(one(manifests, "Secret", FULLNAME))["METRICS_TOKEN"] == token
+    (api,) = containers(one(manifests, "Deployment", API))
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in api["env"]}
+    assert refs["METRICS_TOKEN"] == {"name": FULLNAME, "key": "METRICS_TOKEN"}
+    (endpoint,) = one(manifests, "ServiceMonitor", API)["spec"]["endpoints"]
+    assert endpoint["authorization"]["credentials"] == {"name": FULLNAME, "key": "METRICS_TOKEN"}
+    assert (
+        "authorization"
+        not in one(render("keda-values.yaml"), "ServiceMonitor", API)["spec"]["endpoints"][0]
+    )
 
 
 def test_bundled_databases_share_one_generated_password(render: Render) -> None:

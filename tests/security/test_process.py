@@ -13,7 +13,7 @@ from tests.conftest import SettingsFactory, Stack
 from tests.security.conftest import bearer
 from tests.security.processes import PROJECT, run_api, settings_env
 
-BOOTSTRAP = "tf_logcheck-" + "S3cr3t" * 6
+BOOTSTRAP = "5ec7e7" * 11  # like `openssl rand -hex 32`: no tf_ prefix needed
 DB_PASSWORD = "Db-Pa55word-log-check"
 
 

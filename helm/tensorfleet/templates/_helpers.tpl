@@ -108,6 +108,11 @@ Arguments: (dict "context" $ "values" <map holding the key> "key" "<key in that 
 {{- include "tensorfleet.password" (dict "context" . "values" .Values.redis.auth "key" "password" "secret" (include "tensorfleet.redis.fullname" .) "secretKey" "redis-password") }}
 {{- end }}
 
+{{/* The bootstrap admin key: given, else kept from the live Secret, else a new random one. */}}
+{{- define "tensorfleet.bootstrapAdminKey" -}}
+{{- include "tensorfleet.password" (dict "context" . "values" .Values.auth "key" "bootstrapAdminKey" "secret" (include "tensorfleet.fullname" .) "secretKey" "BOOTSTRAP_ADMIN_KEY") }}
+{{- end }}
+
 {{/* MONGODB_URL: the bundled MongoDB's, or externalMongodb.url. */}}
 {{- define "tensorfleet.mongodbUrl" -}}
 {{- if .Values.mongodb.enabled }}
@@ -133,6 +138,29 @@ Arguments: (dict "context" $ "values" <map holding the key> "key" "<key in that 
 {{- end }}
 {{- if and .Values.worker.keda.enabled (not .Values.redis.enabled) (not .Values.worker.keda.redis.address) }}
 {{- fail "worker.keda.enabled with an external Redis needs worker.keda.redis.address (host:port)" }}
+{{- end }}
+{{- end }}
+
+{{/* The API's credentials beyond the URLs: the bootstrap admin key and the metrics token. With
+existingSecret both keys are optional there (an admin key may already be stored). */}}
+{{- define "tensorfleet.apiSecretEnv" -}}
+- name: BOOTSTRAP_ADMIN_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tensorfleet.secretName" . }}
+      key: BOOTSTRAP_ADMIN_KEY
+      {{- if .Values.existingSecret }}
+      optional: true
+      {{- end }}
+{{- if or .Values.existingSecret .Values.auth.metricsToken }}
+- name: METRICS_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tensorfleet.secretName" . }}
+      key: METRICS_TOKEN
+      {{- if .Values.existingSecret }}
+      optional: true
+      {{- end }}
 {{- end }}
 {{- end }}
 

@@ -1,8 +1,6 @@
 """The arq worker: clients in ctx opened on start-up and closed on shut-down, fits in a pool."""
 
 import logging
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from arq import Worker, cron, func
@@ -11,6 +9,7 @@ from app.config import Settings
 from app.indexes import INDEXES
 from app.resources import ensure_indexes, open_resources, redis_settings
 from workers.metrics import serve_metrics
+from workers.pool import FitPool
 from workers.requeue import requeue_lost_jobs
 from workers.training import train_model
 
@@ -21,19 +20,12 @@ ARQ_TIMEOUT_MARGIN_SECONDS = 5
 HEALTH_CHECK_INTERVAL_SECONDS = 10
 
 
-def fit_pool(max_workers: int) -> ProcessPoolExecutor:
-    """Processes forked from a server that has scikit-learn imported already, so a pool process
-    starts in milliseconds and inherits nothing of the worker's event loop or sockets."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["app.training.fitting"])
-    return ProcessPoolExecutor(max_workers=max_workers, mp_context=context)
-
-
 def make_startup(settings: Settings):
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["resources"] = await open_resources(settings)
         await ensure_indexes(ctx["resources"].db, INDEXES)
-        ctx["executor"] = fit_pool(settings.worker_max_jobs)
+        ctx["pool"] = FitPool(settings.worker_max_jobs)
+        await ctx["pool"].warm_up()
         serve_metrics(settings.worker_metrics_port)
         logger.info(
             "worker ready: queue %s, %d concurrent jobs",
@@ -45,8 +37,8 @@ def make_startup(settings: Settings):
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    if "executor" in ctx:
-        ctx["executor"].shutdown(wait=False, cancel_futures=True)
+    if "pool" in ctx:
+        ctx["pool"].shutdown()
     if "resources" in ctx:
         await ctx["resources"].close()
 

@@ -8,7 +8,6 @@ succeeded.
 import asyncio
 import logging
 import time
-from concurrent.futures import Executor
 from typing import Any
 
 from app.registry.publish import MODELS, publish_model, unpublish_model
@@ -17,6 +16,7 @@ from app.training import jobs
 from app.training.datasets import Dataset, get_dataset_document, read_dataset
 from app.training.fitting import FitResult, FitSpec, fit_and_evaluate, library_versions
 from workers.metrics import MODEL_ACCURACY, record_outcome
+from workers.pool import FitPool
 
 logger = logging.getLogger(__name__)
 DATASET_CACHE_SIZE = 16
@@ -41,9 +41,8 @@ async def load_dataset(ctx: dict[str, Any], name: str) -> tuple[dict[str, Any], 
 
 
 async def fit(ctx: dict[str, Any], spec: FitSpec, dataset: Dataset) -> FitResult:
-    executor: Executor = ctx["executor"]
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, fit_and_evaluate, spec, dataset.X, dataset.y)
+    pool: FitPool = ctx["pool"]
+    return await pool.run(fit_and_evaluate, spec, dataset.X, dataset.y)
 
 
 def model_metadata(job: dict[str, Any], result: FitResult, features: list[str]) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 The order is the crash-safety rule of design.md: a crash after the upload leaves a GridFS file
 that no metadata names (the orphan sweep removes it); it never leaves metadata without a file.
-Versions rise per name and never repeat: the unique (name, version) index refuses a second
-insert of the same pair, and we retry with the next number.
+Versions rise per name and never repeat, not even after the latest version is deleted: a
+counter per name (collection `model_counters`) hands out numbers with an atomic `$inc`, and the
+unique (name, version) index stays as the guard: should a number already be taken (a counter
+behind data stored before it existed), the counter catches up with `$max` and we try again.
 """
 
 import contextlib
@@ -14,11 +16,12 @@ from typing import Any
 from bson import ObjectId
 from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
-from pymongo import DESCENDING
+from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 MODELS = "models"
+COUNTERS = "model_counters"
 MAX_VERSION_ATTEMPTS = 100
 
 
@@ -38,21 +41,46 @@ async def upload_model_file(
     return file_id, hashlib.sha256(payload).hexdigest()
 
 
-async def next_version(db: AsyncDatabase, name: str) -> int:
+async def _increment(db: AsyncDatabase, name: str) -> int:
+    try:
+        counter = await db[COUNTERS].find_one_and_update(
+            {"_id": name}, {"$inc": {"last": 1}}, upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+    except DuplicateKeyError:  # two first publishes of a name raced to create the counter
+        counter = await db[COUNTERS].find_one_and_update(
+            {"_id": name}, {"$inc": {"last": 1}}, return_document=ReturnDocument.AFTER
+        )
+    return counter["last"]
+
+
+async def catch_up_counter(db: AsyncDatabase, name: str) -> bool:
+    """Raise the counter to the highest stored version; False when the name has none."""
     latest = await db[MODELS].find_one(
         {"name": name}, projection={"version": 1}, sort=[("version", DESCENDING)]
     )
-    return (latest["version"] if latest else 0) + 1
+    if latest is None:
+        return False
+    await db[COUNTERS].update_one({"_id": name}, {"$max": {"last": latest["version"]}})
+    return True
+
+
+async def next_version(db: AsyncDatabase, name: str) -> int:
+    version = await _increment(db, name)
+    if version == 1 and await catch_up_counter(db, name):  # a new counter, older data
+        version = await _increment(db, name)
+    return version
 
 
 async def insert_with_next_version(db: AsyncDatabase, document: dict[str, Any]) -> dict[str, Any]:
-    """Insert the metadata under the next free version of its name."""
+    """Insert the metadata under the next version of its name."""
     for _ in range(MAX_VERSION_ATTEMPTS):
         candidate = document | {"version": await next_version(db, document["name"])}
         candidate.pop("_id", None)
         try:
             result = await db[MODELS].insert_one(candidate)
         except DuplicateKeyError:
+            await catch_up_counter(db, document["name"])
             continue
         return candidate | {"_id": result.inserted_id}
     raise VersionConflict(f"could not allocate a version for {document['name']!r}")

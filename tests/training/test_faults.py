@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from app.config import Settings
 from app.resources import Resources
 from tests.conftest import SettingsFactory
-from tests.training.conftest import wait_for_job, wait_for_stage
+from tests.training.conftest import start_worker, stop_worker, wait_for_job, wait_for_stage
 
 JOB_TIMEOUT_SECONDS = 8
 
@@ -115,3 +116,43 @@ async def test_a_failing_fit_does_not_stop_the_worker(
         assert worker.poll() is None
     finally:
         stop(worker)
+
+
+def pool_processes() -> list[psutil.Process]:
+    """This process's fit-pool processes: the children of its forkserver."""
+    servers = [
+        p
+        for p in psutil.Process().children()
+        if "multiprocessing.forkserver" in " ".join(p.cmdline())
+    ]
+    return [child for server in servers for child in server.children()]
+
+
+async def test_a_dead_fit_process_fails_its_job_and_the_pool_is_replaced(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    worker, task = await start_worker(settings)
+    try:
+        slow = {
+            "dataset_name": "wine",
+            "algorithm": "random_forest",
+            "model_name": "oom",
+            "hyperparameters": {"n_estimators": 4000},
+        }
+        job_id = (await client.post("/train", json=slow)).json()["job_id"]
+        await wait_for_stage(client, job_id, "fitting")
+        for process in pool_processes():
+            process.kill()
+        job = await wait_for_job(client, job_id)
+        assert job["status"] == "failed"
+        assert job["error"] == {
+            "type": "FitProcessDied",
+            "message": "the fit process died (killed or out of memory)",
+        }
+        after = {"dataset_name": "iris", "algorithm": "decision_tree", "model_name": "after"}
+        next_job = await wait_for_job(
+            client, (await client.post("/train", json=after)).json()["job_id"]
+        )
+        assert next_job["status"] == "succeeded", next_job["error"]
+    finally:
+        await stop_worker(worker, task)

@@ -31,14 +31,16 @@ def test_invalid_value_uses_scikit_learns_words() -> None:
 
 
 def test_valid_hyperparameters_pass() -> None:
-    check_hyperparameters(ALGORITHMS["random_forest"], {"n_estimators": 10, "max_depth": None,
-                                                        "criterion": "entropy"})
+    check_hyperparameters(
+        ALGORITHMS["random_forest"], {"n_estimators": 10, "max_depth": None, "criterion": "entropy"}
+    )
 
 
 def test_random_state_seeds_the_estimator_unless_given() -> None:
     assert effective_hyperparameters(FitSpec("svm", {}, 0.2, 7))["random_state"] == 7
     assert effective_hyperparameters(FitSpec("svm", {"random_state": 1}, 0.2, 7)) == {
-        "random_state": 1}
+        "random_state": 1
+    }
 
 
 def test_fit_reports_metrics_and_a_loadable_model() -> None:
@@ -56,8 +58,9 @@ def test_fit_reports_metrics_and_a_loadable_model() -> None:
 
 def test_same_seed_same_predictions() -> None:
     spec = FitSpec("random_forest", {"n_estimators": 5}, 0.3, 11)
-    first, second = (joblib.load(io.BytesIO(fit_and_evaluate(spec, IRIS.X, IRIS.y).payload))
-                     for _ in range(2))
+    first, second = (
+        joblib.load(io.BytesIO(fit_and_evaluate(spec, IRIS.X, IRIS.y).payload)) for _ in range(2)
+    )
     assert (first.predict_proba(IRIS.X) == second.predict_proba(IRIS.X)).all()
 
 

@@ -126,3 +126,30 @@ async def test_a_job_the_queue_lost_is_queued_again_and_runs(
     finally:
         await stop_worker(worker, task)
     assert job["status"] == "succeeded"
+
+
+async def test_deleting_the_latest_version_does_not_free_its_number(
+    client: httpx.AsyncClient, resources: Resources
+) -> None:
+    first = await publish_model(
+        resources.db,
+        resources.gridfs,
+        payload=b"one",
+        metadata={"name": "renumbered", "job_id": "a"},
+    )
+    assert (await client.delete(f"/api/v1/models/{first['_id']}")).status_code == 204
+    second = await publish_model(
+        resources.db,
+        resources.gridfs,
+        payload=b"two",
+        metadata={"name": "renumbered", "job_id": "b"},
+    )
+    assert (first["version"], second["version"]) == (1, 2)
+
+
+async def test_counter_catches_up_with_versions_stored_before_it(resources: Resources) -> None:
+    await resources.db["models"].insert_one({"name": "legacy", "version": 5, "job_id": "old"})
+    stored = await publish_model(
+        resources.db, resources.gridfs, payload=b"new", metadata={"name": "legacy", "job_id": "new"}
+    )
+    assert stored["version"] == 6

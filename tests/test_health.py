@@ -2,6 +2,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 from pydantic import MongoDsn, RedisDsn
 
@@ -29,13 +30,25 @@ async def _wait_for_status(http: httpx.AsyncClient, code: int, timeout: float = 
         await asyncio.sleep(0.2)
 
 
-async def test_health_turns_503_while_ferretdb_is_down_and_recovers(
-    settings_factory: SettingsFactory, tmp_path: Path
+PRIVATE_STORES = {
+    "mongodb": lambda port, data: (
+        ferretdb_service(port, data),
+        {"mongodb_url": MongoDsn(f"mongodb://127.0.0.1:{port}/")},
+    ),
+    "redis": lambda port, data: (
+        redis_service(port, data),
+        {"redis_url": RedisDsn(f"redis://127.0.0.1:{port}/0")},
+    ),
+}
+
+
+@pytest.mark.parametrize(("down", "up"), [("mongodb", "redis"), ("redis", "mongodb")])
+async def test_health_turns_503_while_a_store_is_down_and_recovers(
+    settings_factory: SettingsFactory, tmp_path: Path, down: str, up: str
 ) -> None:
-    ferretdb = ferretdb_service(free_port(), tmp_path / "ferretdb").start()
-    settings = settings_factory(dependency_timeout_seconds=1.0).model_copy(
-        update={"mongodb_url": MongoDsn(f"mongodb://127.0.0.1:{ferretdb.port}/")}
-    )
+    store, url = PRIVATE_STORES[down](free_port(), tmp_path / down)
+    store.start()
+    settings = settings_factory(dependency_timeout_seconds=1.0).model_copy(update=url)
     app = create_app(settings)
     try:
         async with (
@@ -45,36 +58,11 @@ async def test_health_turns_503_while_ferretdb_is_down_and_recovers(
             ) as http,
         ):
             await _wait_for_status(http, 200)
-            ferretdb.stop()
+            store.stop()
             body = await _wait_for_status(http, 503, timeout=5.0)
-            assert body["dependencies"]["mongodb"]["status"] == "down"
-            assert body["dependencies"]["redis"]["status"] == "up"
-            ferretdb.start()
+            assert body["dependencies"][down]["status"] == "down"
+            assert body["dependencies"][up]["status"] == "up"
+            store.start()
             await _wait_for_status(http, 200)
     finally:
-        ferretdb.stop()
-
-
-async def test_health_turns_503_while_redis_is_down_and_recovers(
-    settings_factory: SettingsFactory, tmp_path: Path
-) -> None:
-    redis = redis_service(free_port(), tmp_path / "redis").start()
-    settings = settings_factory(dependency_timeout_seconds=1.0).model_copy(
-        update={"redis_url": RedisDsn(f"redis://127.0.0.1:{redis.port}/0")}
-    )
-    app = create_app(settings)
-    try:
-        async with (
-            LifespanManager(app) as manager,
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=manager.app), base_url="http://t"
-            ) as http,
-        ):
-            await _wait_for_status(http, 200)
-            redis.stop()
-            body = await _wait_for_status(http, 503, timeout=5.0)
-            assert body["dependencies"]["redis"]["status"] == "down"
-            redis.start()
-            await _wait_for_status(http, 200)
-    finally:
-        redis.stop()
+        store.stop()

@@ -38,6 +38,7 @@ class Stack:
     mongodb_url: str = ""
     redis_url: str = ""
     api_port: int = 0
+    started_workers: int = 0
     database: str = field(default_factory=lambda: f"bench_{uuid.uuid4().hex[:8]}")
 
     def __enter__(self) -> "Stack":
@@ -95,8 +96,9 @@ class Stack:
     def start_workers(self, count: int) -> None:
         """Start `count` workers and wait until each has logged that it is ready."""
         env = self.env(LOG_LEVEL="INFO", **self.worker_env)
-        for number in range(count):
-            log = self.log(f"worker-{len(self.workers)}-{number}")
+        for _ in range(count):
+            self.started_workers += 1
+            log = self.log(f"worker-{self.started_workers}")
             self.workers.append(start_process("workers", env, log))
             wait_for_line(self.workers[-1], log, "worker ready")
 

@@ -39,7 +39,7 @@ def fault_settings(private: PrivateStack) -> Settings:
         auth_enabled=True,
         bootstrap_admin_key=BOOTSTRAP_KEY,
         worker_metrics_port=0,
-        job_timeout_seconds=60,
+        job_timeout_seconds=20,  # a job whose worker died is re-run after 20 + 15 s
         job_requeue_after_seconds=5,
     )
 

@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ FULL: dict[str, Any] = {
     "mlflow_tuned_reps": 20,
     "throughput_jobs": 500,
     "throughput_warmup": 20,
+    "throughput_cap_seconds": 480,
     "floor_fits": 500,
     "registry_sizes": [10_000, 100_000],
     "registry_reps": 300,
@@ -48,6 +50,7 @@ QUICK: dict[str, Any] = {
     "mlflow_tuned_reps": 2,
     "throughput_jobs": 6,
     "throughput_warmup": 4,
+    "throughput_cap_seconds": 120,
     "floor_fits": 10,
     "registry_sizes": [50, 100],
     "registry_reps": 5,
@@ -90,6 +93,16 @@ def worker_env(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
+def guarded(name: str, results: dict[str, Any], run: Any) -> None:
+    """Run one section; a failure is recorded in the results (and the report) and the run
+    goes on, so one section's trouble never loses the others' figures."""
+    try:
+        results[name] = run()
+    except Exception as exc:
+        traceback.print_exc()
+        results.setdefault("errors", {})[name] = f"{type(exc).__name__}: {exc}"
+
+
 def run_sections(stack: Stack, args: argparse.Namespace, config: dict, status: dict) -> dict:
     results: dict[str, Any] = {}
     sections = args.only or SECTIONS
@@ -98,14 +111,14 @@ def run_sections(stack: Stack, args: argparse.Namespace, config: dict, status: d
     if "train" in sections:
         stack.start_workers(1)
         with httpx.Client(base_url=stack.base_url, timeout=60) as client:
-            results["train"] = train.run(client, config, work, status)
+            guarded("train", results, lambda: train.run(client, config, work, status))
     if "throughput" in sections:
-        results["throughput"] = throughput.run(stack, config, work)
+        guarded("throughput", results, lambda: throughput.run(stack, config, work))
     stack.stop_workers()
     if "registry" in sections:
-        results["registry"] = registry.run(stack, config, work, status)
+        guarded("registry", results, lambda: registry.run(stack, config, work, status))
     if "download" in sections:
-        results["download"] = download.run(stack, config, api_pid)
+        guarded("download", results, lambda: download.run(stack, config, api_pid))
     return results
 
 

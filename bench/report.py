@@ -90,7 +90,7 @@ def throughput_section(tp: dict[str, Any]) -> list[str]:
     rows = [
         [
             f"TensorFleet, {w} worker(s)",
-            str(tp[f"workers_{w}"]["jobs"]),
+            f"{tp[f'workers_{w}']['succeeded']} of {tp[f'workers_{w}']['jobs']}",
             f"{tp[f'workers_{w}']['seconds']:.2f}",
             f"{tp[f'workers_{w}']['jobs_per_second']:.1f}",
             x(tp[f"workers_{w}"]["over_floor"]),
@@ -103,7 +103,8 @@ def throughput_section(tp: dict[str, Any]) -> list[str]:
          f"{floor['fits_per_second']:.1f}", "1.000"]
     )  # fmt: skip
     title = f"### 2. Throughput: {tp['jobs']} decision-tree jobs on Iris, submitted at once"
-    return ["", title, "", *table(["", "jobs", "seconds", "per second", "x floor"], rows)]
+    title += f" (waiting at most {tp['cap_seconds']:.0f} s)"
+    return ["", title, "", *table(["", "jobs done", "seconds", "per second", "x floor"], rows)]
 
 
 def registry_section(reg: dict[str, Any]) -> list[str]:
@@ -206,6 +207,8 @@ def markdown(results: dict[str, Any]) -> str:
     for key, render in sections.items():
         if key in results:
             lines += render(results[key])
+    for section, error in results.get("errors", {}).items():
+        lines += ["", f"**Section {section} failed:** {error}"]
     rows = [[name, value, verdict(met)] for name, value, met in targets(results)]
     lines += ["", "### Targets", "", *table(["target", "measured", ""], rows)]
     return "\n".join(lines) + "\n"

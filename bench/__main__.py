@@ -73,6 +73,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--poll-delay", type=float, default=None, help="WORKER_POLL_DELAY_SECONDS for the workers"
     )
+    parser.add_argument(
+        "--work-dir", type=Path, default=BENCH / "work", help="where each run's stores and logs go"
+    )
     parser.add_argument("--keep-work", action="store_true", help="keep logs and store data")
     return parser.parse_args(argv)
 
@@ -131,8 +134,8 @@ def main(argv: list[str]) -> int:
     results["mlflow"] = status
     env = worker_env(args)
     results["worker_settings"] = env or "defaults of app/config.py"
-    (BENCH / "work").mkdir(exist_ok=True)
-    work_dir = Path(tempfile.mkdtemp(prefix="run-", dir=BENCH / "work"))
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = Path(tempfile.mkdtemp(prefix="run-", dir=args.work_dir))
     try:
         with Stack(work_dir, worker_env=env) as stack:
             results |= run_sections(stack, args, config, status)

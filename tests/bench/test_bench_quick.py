@@ -24,8 +24,9 @@ READS = {"page1", "deep_page", "deep_cursor", "filtered", "get"}
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     output = tmp_path_factory.mktemp("bench")
+    argv = ["--quick", "--output", str(output), "--work-dir", str(output / "work")]
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--output", str(output)],
+        [sys.executable, "-m", "bench", *argv],
         cwd=PROJECT,
         capture_output=True,
         text=True,

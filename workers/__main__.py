@@ -1,18 +1,51 @@
 """`python -m workers`: run the training worker. `python -m workers --check`: exit 0 when a
-worker on this queue reported healthy in the last few seconds (for container probes)."""
+worker on this queue reported healthy in the last few seconds (for container probes).
+
+arq's worker ends when it loses Redis; this process then closes what the worker opened and
+starts a new one once Redis answers again, so a Redis restart needs no process restart.
+"""
 
 import asyncio
 import logging
 import sys
+import time
 
+from arq import Worker
 from arq.worker import async_check_health
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.__main__ import check_dependencies_or_exit, load_settings_or_exit
+from app.config import Settings
 from app.log import configure_logging
 from app.resources import redis_settings
-from workers.main import build_worker
+from workers.main import build_worker, shutdown
+from workers.metrics import serve_metrics
 
 logger = logging.getLogger("tensorfleet.worker")
+REDIS_LOST = (RedisConnectionError, RedisTimeoutError, ConnectionError)
+RECONNECT_DELAY_SECONDS = 2.0
+
+
+def run_once(settings: Settings) -> bool:
+    """Run a worker until it stops; False when it stopped because Redis was lost."""
+    worker = build_worker(settings)
+    try:
+        worker.run()
+        return True
+    except REDIS_LOST as exc:
+        logger.warning("lost Redis (%s); starting again in %.0f s", exc, RECONNECT_DELAY_SECONDS)
+        return False
+    finally:
+        worker.loop.run_until_complete(stop_jobs_and_close(worker))
+
+
+async def stop_jobs_and_close(worker: Worker) -> None:
+    """Interrupted jobs stay queued in Redis and run again once it is back."""
+    for task in worker.tasks.values():
+        task.cancel()
+    await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+    await shutdown(worker.ctx)
 
 
 def main(argv: list[str]) -> int:
@@ -21,7 +54,9 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         return asyncio.run(async_check_health(redis_settings(settings), None, settings.queue_name))
     check_dependencies_or_exit(settings)
-    build_worker(settings).run()
+    serve_metrics(settings.worker_metrics_port)
+    while not run_once(settings):
+        time.sleep(RECONNECT_DELAY_SECONDS)
     return 0
 
 

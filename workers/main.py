@@ -8,7 +8,6 @@ from arq import Worker, cron, func
 from app.config import Settings
 from app.indexes import INDEXES
 from app.resources import ensure_indexes, open_resources, redis_settings
-from workers.metrics import serve_metrics
 from workers.pool import FitPool
 from workers.requeue import requeue_lost_jobs
 from workers.training import train_model
@@ -26,7 +25,6 @@ def make_startup(settings: Settings):
         await ensure_indexes(ctx["resources"].db, INDEXES)
         ctx["pool"] = FitPool(settings.worker_max_jobs)
         await ctx["pool"].warm_up()
-        serve_metrics(settings.worker_metrics_port)
         logger.info(
             "worker ready: queue %s, %d concurrent jobs",
             settings.queue_name,
@@ -37,10 +35,11 @@ def make_startup(settings: Settings):
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    if "pool" in ctx:
-        ctx["pool"].shutdown()
-    if "resources" in ctx:
-        await ctx["resources"].close()
+    """Close what startup opened; safe to call twice."""
+    if pool := ctx.pop("pool", None):
+        pool.shutdown()
+    if resources := ctx.pop("resources", None):
+        await resources.close()
 
 
 def build_worker(settings: Settings, **overrides: Any) -> Worker:

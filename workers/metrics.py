@@ -10,7 +10,8 @@ TASK_DURATION = Histogram(
 )
 MODELS_TRAINED = Counter(
     "worker_models_trained_total",
-    "Training jobs that ended, by algorithm and outcome (succeeded, failed, cancelled).",
+    "Training attempts by algorithm and outcome: succeeded, failed, cancelled (while fitting), "
+    "interrupted (aborted, or the worker stopped).",
     ["algorithm", "outcome"],
 )
 MODEL_ACCURACY = Gauge(

@@ -123,9 +123,6 @@ async def attempt_training(ctx: dict[str, Any], job: dict[str, Any]) -> str:
             return await run_training(ctx, job)
     except TimeoutError:
         await jobs.mark_failed(db, job_id, "JobTimeout", f"training took longer than {timeout}s")
-    except asyncio.CancelledError:
-        await asyncio.shield(jobs.mark_cancelled(db, job_id))
-        raise
     except Exception as exc:
         logger.info("job %s failed: %s: %s", job_id, type(exc).__name__, exc)
         await jobs.mark_failed(db, job_id, type(exc).__name__, str(exc))
@@ -140,7 +137,9 @@ async def train_model(ctx: dict[str, Any], job_id: str) -> str:
     job = await jobs.mark_running(ctx["resources"].db, job_id, ctx["job_try"])
     if job is None:
         return "skipped"
-    started, outcome = time.perf_counter(), "cancelled"
+    # Cancellation of this coroutine is either an abort (the API marked the job cancelled
+    # already) or a worker shutting down (arq queues the job again): nothing to record here.
+    started, outcome = time.perf_counter(), "interrupted"
     try:
         outcome = await attempt_training(ctx, job)
     finally:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.config import Settings
-from tests.security.processes import PrivateStack, private_stack
+from tests.processes import PrivateStack, private_stack
 
 BOOTSTRAP_KEY = "tf_faults-" + "f4ult" * 8
 AUTH = {"Authorization": f"Bearer {BOOTSTRAP_KEY}"}

@@ -10,9 +10,9 @@ import httpx
 
 from app.config import Settings
 from tests.faults.conftest import AUTH, wait_for
+from tests.processes import PrivateStack, run_api
 from tests.registry.conftest import iris_model_bytes
 from tests.registry.test_api_process import publish
-from tests.security.processes import PrivateStack, run_api
 
 CLIENTS = 8
 

@@ -14,9 +14,9 @@ import httpx
 
 from app.config import Settings
 from tests.faults.conftest import AUTH, ENDED, job_states, wait_for
+from tests.processes import run_api, run_worker
 from tests.registry.conftest import iris_model_bytes
 from tests.registry.test_api_process import publish
-from tests.security.processes import run_api, run_worker
 
 CLIENTS = 50
 DURATION_SECONDS = 30

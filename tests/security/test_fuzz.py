@@ -17,10 +17,10 @@ from schemathesis.specs.openapi.checks import (
 
 from app.config import Settings
 from tests.conftest import SettingsFactory
+from tests.processes import Process, run_api
 from tests.registry.conftest import iris_model_bytes
 from tests.registry.test_api_process import publish
 from tests.security.conftest import ADMIN, BOOTSTRAP_KEY
-from tests.security.processes import Process, run_api
 
 EXAMPLES_PER_OPERATION = 30
 CHECKS = [

@@ -1,10 +1,6 @@
 """A worker killed mid-fit loses no job and leaves no orphan file."""
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -14,43 +10,10 @@ import pytest
 from app.config import Settings
 from app.resources import Resources
 from tests.conftest import SettingsFactory
+from tests.processes import spawn
 from tests.training.conftest import start_worker, stop_worker, wait_for_job, wait_for_stage
 
 JOB_TIMEOUT_SECONDS = 8
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    return os.environ | {
-        "MONGODB_URL": str(settings.mongodb_url),
-        "MONGODB_DB": settings.mongodb_db,
-        "REDIS_URL": str(settings.redis_url),
-        "QUEUE_NAME": settings.queue_name,
-        "JOB_TIMEOUT_SECONDS": str(settings.job_timeout_seconds),
-        "WORKER_METRICS_PORT": "0",
-        "LOG_LEVEL": "INFO",
-    }
-
-
-def start_worker_process(settings: Settings, log: Path) -> subprocess.Popen:
-    project = Path(__file__).resolve().parents[2]
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "workers"],
-            cwd=project,
-            env=settings_env(settings),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +24,7 @@ def settings(settings_factory: SettingsFactory) -> Settings:
 async def test_killed_worker_mid_fit_the_job_is_run_again_and_ends(
     client: httpx.AsyncClient, resources: Resources, settings: Settings, tmp_path: Path
 ) -> None:
-    first = start_worker_process(settings, tmp_path / "worker1.log")
+    first = spawn("workers", settings, tmp_path / "worker1.log")
     body = {
         "dataset_name": "wine",
         "algorithm": "random_forest",
@@ -72,16 +35,14 @@ async def test_killed_worker_mid_fit_the_job_is_run_again_and_ends(
         job_id = (await client.post("/train", json=body)).json()["job_id"]
         job = await wait_for_stage(client, job_id, "fitting", timeout=60)
         assert job["status"] == "running", job
-        first.kill()
-        first.wait()
     finally:
-        stop(first)
+        first.kill()
 
-    second = start_worker_process(settings, tmp_path / "worker2.log")
+    second = spawn("workers", settings, tmp_path / "worker2.log")
     try:  # arq re-runs the job once the dead worker's claim expires (its timeout + 10 s)
         job = await wait_for_job(client, job_id, timeout=JOB_TIMEOUT_SECONDS + 90)
     finally:
-        stop(second)
+        second.stop()
     assert job["attempts"] == 2, job
     assert job["status"] == "succeeded" or job["error"]["message"], job
     await assert_no_orphans(resources)
@@ -99,7 +60,7 @@ async def assert_no_orphans(resources: Resources) -> None:
 async def test_a_failing_fit_does_not_stop_the_worker(
     client: httpx.AsyncClient, settings: Settings, tmp_path: Path
 ) -> None:
-    worker = start_worker_process(settings, tmp_path / "worker.log")
+    worker = spawn("workers", settings, tmp_path / "worker.log")
     try:
         bad = {
             "dataset_name": "iris",
@@ -113,9 +74,9 @@ async def test_a_failing_fit_does_not_stop_the_worker(
         assert (await wait_for_job(client, failed_id))["status"] == "failed"
         assert (await wait_for_job(client, good_id))["status"] == "succeeded"
         await asyncio.sleep(0)
-        assert worker.poll() is None
+        assert worker.process.poll() is None
     finally:
-        stop(worker)
+        worker.stop()
 
 
 def pool_processes() -> list[psutil.Process]:
@@ -156,3 +117,29 @@ async def test_a_dead_fit_process_fails_its_job_and_the_pool_is_replaced(
         assert next_job["status"] == "succeeded", next_job["error"]
     finally:
         await stop_worker(worker, task)
+
+
+async def test_a_worker_stopped_mid_fit_hands_the_job_back_to_the_queue(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    """SIGTERM (a rolling update, a scale-down) interrupts the job; it is not cancelled but
+    queued again, and the next worker runs it to the end."""
+    first = spawn("workers", settings, tmp_path / "worker1.log")
+    body = {
+        "dataset_name": "wine",
+        "algorithm": "random_forest",
+        "model_name": "handed_back",
+        "hyperparameters": {"n_estimators": 1500},
+    }
+    try:
+        job_id = (await client.post("/train", json=body)).json()["job_id"]
+        assert (await wait_for_stage(client, job_id, "fitting", timeout=60))["status"] == "running"
+    finally:
+        first.stop()
+    assert first.process.returncode == 0
+    second = spawn("workers", settings, tmp_path / "worker2.log")
+    try:
+        job = await wait_for_job(client, job_id, timeout=60)
+    finally:
+        second.stop()
+    assert (job["status"], job["attempts"]) == ("succeeded", 2), job

@@ -5,9 +5,8 @@ test can stop, kill and restart without touching the session's stack."""
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,36 +131,3 @@ def private_stack(root: Path) -> Iterator[PrivateStack]:
     finally:
         ferretdb.stop()
         redis.stop()
-
-
-class Supervisor:
-    """Restarts a process that exits, as compose's `restart: unless-stopped` or Kubernetes does
-    (after `backoff` seconds), until stopped."""
-
-    def __init__(self, start: Callable[[], Process], backoff: float = 1.0) -> None:
-        self._start, self._backoff = start, backoff
-        self.current = start()
-        self.restarts = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.2):
-            if self.current.process.poll() is not None and not self._stop.wait(self._backoff):
-                self.current = self._start()
-                self.restarts += 1
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.current.stop(timeout=60)
-
-
-@contextmanager
-def supervised_worker(settings: Settings, log: Path, **env: str) -> Iterator[Supervisor]:
-    supervisor = Supervisor(lambda: spawn("workers", settings, log, WORKER_METRICS_PORT="0", **env))
-    try:
-        yield supervisor
-    finally:
-        supervisor.stop()

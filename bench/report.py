@@ -149,7 +149,8 @@ def download_section(dl: dict[str, Any]) -> list[str]:
         *table(["", "med ms", "p95 ms", "MB/s (med)"], rows),
         "",
         f"API / floor throughput: {x(dl['api_over_floor_throughput'])}; API RSS growth, max "
-        f"over runs: {dl['api_rss_growth_mb']['max']:.1f} MiB.",
+        f"over runs (the first, warm-up download included): "
+        f"{dl['api_rss_growth_mb']['max']:.1f} MiB.",
     ]
 
 
@@ -207,6 +208,8 @@ def markdown(results: dict[str, Any]) -> str:
     for key, render in sections.items():
         if key in results:
             lines += render(results[key])
+    for note in results.get("notes", []):
+        lines += ["", f"Note: {note}"]
     for section, error in results.get("errors", {}).items():
         lines += ["", f"**Section {section} failed:** {error}"]
     rows = [[name, value, verdict(met)] for name, value, met in targets(results)]

@@ -22,6 +22,7 @@ HEALTH_CHECK_INTERVAL_SECONDS = 10
 def make_startup(settings: Settings):
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["resources"] = await open_resources(settings)
+        ctx["dataset_cache"] = {}  # made here: arq gives each job a copy of ctx
         await ensure_indexes(ctx["resources"].db, INDEXES)
         ctx["pool"] = FitPool(settings.worker_max_jobs)
         await ctx["pool"].warm_up()

@@ -32,7 +32,7 @@ async def load_dataset(ctx: dict[str, Any], name: str) -> tuple[dict[str, Any], 
     document = await get_dataset_document(resources.db, name)
     if document is None:
         raise DatasetGone(f"dataset {name!r} no longer exists")
-    cache: dict[str, Dataset] = ctx.setdefault("dataset_cache", {})
+    cache: dict[str, Dataset] = ctx["dataset_cache"]
     if document["sha256"] not in cache:
         if len(cache) >= DATASET_CACHE_SIZE:
             cache.pop(next(iter(cache)))
@@ -102,7 +102,8 @@ async def finish_unfinished(ctx: dict[str, Any], job_id: str) -> str | None:
     job = await jobs.get_job(db, job_id)
     if job is None or job["status"] not in jobs.ACTIVE:
         return "skipped"
-    published = await db[MODELS].find_one({"job_id": job_id})
+    # Only an attempt that started can have published (and the lookup is not by _id).
+    published = await db[MODELS].find_one({"job_id": job_id}) if job["attempts"] else None
     if published is not None:
         await jobs.mark_succeeded(db, job_id, published, job.get("warnings", []))
         return "succeeded"

@@ -1,7 +1,13 @@
 """The `jobs` collection: one document per training job, `_id` = the job id.
 
-Every state change is a conditional update on the current status, so a late writer (a worker
-finishing a job that was cancelled meanwhile, a second attempt) cannot overwrite an ended job.
+A job ends once: the first writer of a terminal state (succeeded, failed, cancelled) claims it
+by inserting the job's id into `job_endings`, whose unique `_id` refuses a second claim; only
+the winner writes the terminal state to the job. A non-terminal write (running, a stage) that
+loses a race with an ending is repaired at once from the ending's record. So a late writer (a
+worker finishing a job cancelled meanwhile, a second attempt) never overwrites an ended job.
+
+Every read and write here filters on `_id` alone. That is an index lookup on MongoDB and the
+only filter FerretDB v1 pushes down to SQLite; `{_id, status}` would scan the collection there.
 """
 
 from datetime import UTC, datetime
@@ -15,6 +21,7 @@ from app.training.exceptions import JobAlreadyExists
 from app.training.schemas import JobStatus, TrainRequest
 
 JOBS = "jobs"
+ENDINGS = "job_endings"
 STAGE_FRACTION = {"queued": 0.0, "loading_data": 0.1, "fitting": 0.2, "saving": 0.9, "done": 1.0}
 ACTIVE = [JobStatus.queued.value, JobStatus.running.value]
 
@@ -58,6 +65,7 @@ async def get_job(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
 
 async def delete_job(db: AsyncDatabase, job_id: str) -> None:
     await db[JOBS].delete_one({"_id": job_id})
+    await db[ENDINGS].delete_one({"_id": job_id})
 
 
 async def list_jobs(
@@ -74,21 +82,47 @@ async def list_jobs(
     return await cursor.to_list(), await db[JOBS].count_documents(query)
 
 
-async def _transition(
-    db: AsyncDatabase, job_id: str, from_statuses: list[str], changes: dict[str, Any]
-) -> dict[str, Any] | None:
+async def _update(db: AsyncDatabase, job_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
     return await db[JOBS].find_one_and_update(
-        {"_id": job_id, "status": {"$in": from_statuses}},
-        {"$set": changes},
-        return_document=ReturnDocument.AFTER,
+        {"_id": job_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
     )
 
 
+async def _ending(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
+    return await db[ENDINGS].find_one({"_id": job_id})
+
+
+async def _restore(db: AsyncDatabase, ending: dict[str, Any]) -> None:
+    await _update(db, ending["_id"], ending["changes"])
+
+
+async def _progress_unless_ended(
+    db: AsyncDatabase, job_id: str, changes: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Write a non-terminal change; None (and the job restored) when the job has ended."""
+    if ending := await _ending(db, job_id):
+        await _restore(db, ending)
+        return None
+    document = await _update(db, job_id, changes)
+    if ending := await _ending(db, job_id):  # an ending won the race: undo our write
+        await _restore(db, ending)
+        return None
+    return document
+
+
+async def _end(db: AsyncDatabase, job_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Claim the job's one ending and write it; None when the job had ended already."""
+    try:
+        await db[ENDINGS].insert_one({"_id": job_id, "changes": changes, "at": now()})
+    except DuplicateKeyError:
+        return None
+    return await _update(db, job_id, changes)
+
+
 async def mark_running(db: AsyncDatabase, job_id: str, attempt: int) -> dict[str, Any] | None:
-    return await _transition(
+    return await _progress_unless_ended(
         db,
         job_id,
-        ACTIVE,
         {
             "status": JobStatus.running.value,
             "progress": progress("loading_data"),
@@ -100,18 +134,15 @@ async def mark_running(db: AsyncDatabase, job_id: str, attempt: int) -> dict[str
 
 
 async def set_stage(db: AsyncDatabase, job_id: str, stage: str) -> None:
-    await db[JOBS].update_one(
-        {"_id": job_id, "status": JobStatus.running.value}, {"$set": {"progress": progress(stage)}}
-    )
+    await _progress_unless_ended(db, job_id, {"progress": progress(stage)})
 
 
 async def mark_succeeded(
     db: AsyncDatabase, job_id: str, model: dict[str, Any], warnings: list[str]
 ) -> dict[str, Any] | None:
-    return await _transition(
+    return await _end(
         db,
         job_id,
-        ACTIVE,
         {
             "status": JobStatus.succeeded.value,
             "progress": progress("done"),
@@ -127,10 +158,9 @@ async def mark_succeeded(
 async def mark_failed(
     db: AsyncDatabase, job_id: str, error_type: str, message: str
 ) -> dict[str, Any] | None:
-    return await _transition(
+    return await _end(
         db,
         job_id,
-        ACTIVE,
         {
             "status": JobStatus.failed.value,
             "finished_at": now(),
@@ -140,15 +170,7 @@ async def mark_failed(
 
 
 async def mark_cancelled(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
-    return await _transition(
-        db,
-        job_id,
-        ACTIVE,
-        {
-            "status": JobStatus.cancelled.value,
-            "finished_at": now(),
-        },
-    )
+    return await _end(db, job_id, {"status": JobStatus.cancelled.value, "finished_at": now()})
 
 
 async def stale_active_jobs(db: AsyncDatabase, *, older_than: datetime) -> list[str]:

@@ -76,10 +76,13 @@ async def get_job(*, db: AsyncDatabase, job_id: str) -> dict[str, Any]:
 
 async def cancel_job(*, db: AsyncDatabase, redis: ArqRedis, job_id: str) -> dict[str, Any]:
     """Cancel a queued job at once; ask the worker to abort a running one."""
-    cancelled = await jobs.mark_cancelled(db, job_id)
+    existing = await get_job(db=db, job_id=job_id)
+    cancelled = (
+        None if existing["status"] not in jobs.ACTIVE else await jobs.mark_cancelled(db, job_id)
+    )
     if cancelled is None:
-        existing = await get_job(db=db, job_id=job_id)
-        raise JobAlreadyEnded(job_id, existing["status"])
+        ended = await get_job(db=db, job_id=job_id)
+        raise JobAlreadyEnded(job_id, ended["status"])
     with contextlib.suppress(asyncio.TimeoutError, RedisError, OSError):
         await Job(job_id, redis).abort(timeout=0)
     return cancelled

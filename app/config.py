@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     worker_max_jobs: int = Field(default=2, ge=1, le=64)
     job_timeout_seconds: int = Field(default=600, ge=1)
     job_max_tries: int = Field(default=3, ge=1, le=10)
-    worker_poll_delay_seconds: float = Field(default=0.05, gt=0, le=5)
+    worker_poll_delay_seconds: float = Field(
+        default=0.01, gt=0, le=5, description="Idle poll interval: latency every job pays."
+    )
     job_requeue_after_seconds: int = Field(
         default=60, ge=1, description="Age at which an active job the queue lost is re-queued."
     )

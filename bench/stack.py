@@ -7,7 +7,6 @@ a worker's pool processes go with it).
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,14 @@ from pathlib import Path
 
 import httpx
 
-from devstack.services import PROJECT, Service, ferretdb_service, free_port, redis_service
+from devstack.services import (
+    PROJECT,
+    Service,
+    ferretdb_service,
+    free_port,
+    redis_service,
+    stop_process,
+)
 
 READY_TIMEOUT_SECONDS = 90.0
 
@@ -133,16 +139,3 @@ def wait_for_line(process: subprocess.Popen, log_path: Path, text: str) -> None:
             return
         time.sleep(0.1)
     raise StackError(f"{log_path.name}: no {text!r} within {READY_TIMEOUT_SECONDS}s")
-
-
-def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
-    """SIGTERM the process, then its process group (which we created), SIGKILL if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGTERM)

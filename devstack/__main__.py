@@ -12,7 +12,14 @@ import sys
 import time
 from pathlib import Path
 
-from devstack.services import PROJECT, Service, ServiceError, ferretdb_service, redis_service
+from devstack.services import (
+    PROJECT,
+    Service,
+    ServiceError,
+    ferretdb_service,
+    redis_service,
+    stop_process,
+)
 
 logging.basicConfig(level="INFO", format="%(asctime)s devstack: %(message)s")
 log = logging.getLogger("devstack")
@@ -38,16 +45,6 @@ def start_stores(env: dict[str, str]) -> list[Service]:
 def start_process(name: str, module: str, env: dict[str, str]) -> subprocess.Popen:
     log.info("starting %s (python -m %s)", name, module)
     return subprocess.Popen([sys.executable, "-m", module], env=env, start_new_session=True)
-
-
-def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Stop(Exception):

@@ -3,6 +3,8 @@
 Each service is a child process with its data under a folder we choose, on a loopback port.
 """
 
+import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -129,3 +131,17 @@ def ferretdb_service(port: int, data_dir: Path) -> Service:
         "--log-level=warn",
     ]
     return Service("ferretdb", argv, port, data_dir / "ferretdb.log")
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM the process, SIGKILL if it lingers, then SIGTERM what is left of its process
+    group (children started with start_new_session lead one: a worker's fit processes)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)

@@ -134,7 +134,14 @@ async def mark_running(db: AsyncDatabase, job_id: str, attempt: int) -> dict[str
 
 
 async def set_stage(db: AsyncDatabase, job_id: str, stage: str) -> None:
-    await _progress_unless_ended(db, job_id, {"progress": progress(stage)})
+    """Write progress of a running job (one the worker just marked running)."""
+    before = await db[JOBS].find_one_and_update(
+        {"_id": job_id},
+        {"$set": {"progress": progress(stage)}},
+        return_document=ReturnDocument.BEFORE,
+    )
+    if before and (ending := await _ending(db, job_id)):  # it ended meanwhile: undo our write
+        await _update(db, job_id, {"progress": before["progress"]} | ending["changes"])
 
 
 async def mark_succeeded(

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
@@ -54,7 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await guard.close()
             await resources.close()
 
-    app = FastAPI(title="TensorFleet", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # Swagger UI and ReDoc served from the package, not a CDN: a self-hosted service often has
+    # no route to the internet.
+    app = FastAPIOffline(
+        title="TensorFleet", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+    )
     install_error_handlers(app)
     install_training_error_handlers(app)
     install_metrics(app, dependencies=[Depends(metrics_access)])

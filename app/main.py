@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_training_error_handlers(app)
+    registry.install_registry_error_handlers(app)
     install_metrics(app, dependencies=[Depends(metrics_access)])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)

@@ -6,8 +6,19 @@ bad `after` cursor a 422 naming the parameter).
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    Header,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Response,
+)
 from fastapi import status as http
+from fastapi.responses import JSONResponse
 
 from app.dependencies import DatabaseDep, GridFSDep, SettingsDep
 from app.metrics import MODEL_DOWNLOADS, MODEL_LISTINGS
@@ -38,8 +49,14 @@ ModelName = Annotated[
 ModelId = Annotated[str, Path(min_length=1, max_length=64, description="The model id.")]
 
 
-def not_found(exc: ModelNotFound | ModelFileMissing) -> HTTPException:
-    return HTTPException(status_code=http.HTTP_404_NOT_FOUND, detail=str(exc))
+async def model_not_found(request: Request, exc: ModelNotFound | ModelFileMissing) -> JSONResponse:
+    return JSONResponse(status_code=http.HTTP_404_NOT_FOUND, content={"detail": str(exc)})
+
+
+def install_registry_error_handlers(app: FastAPI) -> None:
+    """A missing model (or model file) is a 404 with the domain's message, wherever raised."""
+    app.add_exception_handler(ModelNotFound, model_not_found)
+    app.add_exception_handler(ModelFileMissing, model_not_found)
 
 
 def invalid(parameter: str, message: str) -> HTTPException:
@@ -49,10 +66,7 @@ def invalid(parameter: str, message: str) -> HTTPException:
 
 async def valid_model(db: DatabaseDep, model_id: ModelId) -> dict[str, Any]:
     """The model's document, or a 404 for a malformed or unknown id."""
-    try:
-        return await service.get_model(db, model_id=model_id)
-    except ModelNotFound as exc:
-        raise not_found(exc) from None
+    return await service.get_model(db, model_id=model_id)
 
 
 ModelDep = Annotated[dict[str, Any], Depends(valid_model)]
@@ -106,10 +120,7 @@ async def list_models(
 )
 async def latest_model_version(db: DatabaseDep, name: ModelName) -> ModelRead:
     """The highest version of a model name."""
-    try:
-        return ModelRead.from_document(await service.get_model_version(db, name=name, version=None))
-    except ModelNotFound as exc:
-        raise not_found(exc) from None
+    return ModelRead.from_document(await service.get_model_version(db, name=name, version=None))
 
 
 @router.get(
@@ -123,12 +134,7 @@ async def model_version(
     db: DatabaseDep, name: ModelName, version: Annotated[int, Path(ge=1, le=2**62)]
 ) -> ModelRead:
     """One version of a model name."""
-    try:
-        return ModelRead.from_document(
-            await service.get_model_version(db, name=name, version=version)
-        )
-    except ModelNotFound as exc:
-        raise not_found(exc) from None
+    return ModelRead.from_document(await service.get_model_version(db, name=name, version=version))
 
 
 @router.get(
@@ -169,10 +175,7 @@ async def download_model(
     headers = download.download_headers(model)
     if download.etag_matches(if_none_match, headers["ETag"]):
         return Response(status_code=http.HTTP_304_NOT_MODIFIED, headers=headers)
-    try:
-        grid_out = await download.open_model_file(bucket, model)
-    except ModelFileMissing as exc:
-        raise not_found(exc) from None
+    grid_out = await download.open_model_file(bucket, model)
     headers["Content-Length"] = str(grid_out.length)
     if request.method == "HEAD":
         return Response(headers=headers, media_type=download.MEDIA_TYPE)
@@ -191,10 +194,7 @@ async def download_model(
 )
 async def delete_model(db: DatabaseDep, bucket: GridFSDep, model_id: ModelId) -> None:
     """Delete the metadata, then the GridFS file and chunks."""
-    try:
-        await service.delete_model(db, bucket, model_id=model_id)
-    except ModelNotFound as exc:
-        raise not_found(exc) from None
+    await service.delete_model(db, bucket, model_id=model_id)
 
 
 @router.get(

@@ -10,10 +10,31 @@ import pytest
 from app.config import Settings
 from app.resources import Resources
 from tests.conftest import SettingsFactory
-from tests.processes import spawn
+from tests.processes import Process, spawn
 from tests.training.conftest import start_worker, stop_worker, wait_for_job, wait_for_stage
 
 JOB_TIMEOUT_SECONDS = 8
+
+
+async def fitting_in_a_worker_process(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path, model_name: str
+) -> tuple[Process, str]:
+    """A worker process, and the id of a job of a few seconds that it is fitting right now."""
+    worker = spawn("workers", settings, tmp_path / "worker1.log")
+    body = {
+        "dataset_name": "wine",
+        "algorithm": "random_forest",
+        "model_name": model_name,
+        "hyperparameters": {"n_estimators": 1500},
+    }
+    try:
+        job_id = (await client.post("/train", json=body)).json()["job_id"]
+        job = await wait_for_stage(client, job_id, "fitting", timeout=60)
+        assert job["status"] == "running", job
+    except BaseException:
+        worker.kill()
+        raise
+    return worker, job_id
 
 
 @pytest.fixture(scope="module")
@@ -24,19 +45,8 @@ def settings(settings_factory: SettingsFactory) -> Settings:
 async def test_killed_worker_mid_fit_the_job_is_run_again_and_ends(
     client: httpx.AsyncClient, resources: Resources, settings: Settings, tmp_path: Path
 ) -> None:
-    first = spawn("workers", settings, tmp_path / "worker1.log")
-    body = {
-        "dataset_name": "wine",
-        "algorithm": "random_forest",
-        "model_name": "survivor",
-        "hyperparameters": {"n_estimators": 1500},
-    }
-    try:
-        job_id = (await client.post("/train", json=body)).json()["job_id"]
-        job = await wait_for_stage(client, job_id, "fitting", timeout=60)
-        assert job["status"] == "running", job
-    finally:
-        first.kill()
+    first, job_id = await fitting_in_a_worker_process(client, settings, tmp_path, "survivor")
+    first.kill()
 
     second = spawn("workers", settings, tmp_path / "worker2.log")
     try:  # arq re-runs the job once the dead worker's claim expires (its timeout + 10 s)
@@ -124,18 +134,8 @@ async def test_a_worker_stopped_mid_fit_hands_the_job_back_to_the_queue(
 ) -> None:
     """SIGTERM (a rolling update, a scale-down) interrupts the job; it is not cancelled but
     queued again, and the next worker runs it to the end."""
-    first = spawn("workers", settings, tmp_path / "worker1.log")
-    body = {
-        "dataset_name": "wine",
-        "algorithm": "random_forest",
-        "model_name": "handed_back",
-        "hyperparameters": {"n_estimators": 1500},
-    }
-    try:
-        job_id = (await client.post("/train", json=body)).json()["job_id"]
-        assert (await wait_for_stage(client, job_id, "fitting", timeout=60))["status"] == "running"
-    finally:
-        first.stop()
+    first, job_id = await fitting_in_a_worker_process(client, settings, tmp_path, "handed_back")
+    first.stop()
     assert first.process.returncode == 0
     second = spawn("workers", settings, tmp_path / "worker2.log")
     try:

@@ -43,8 +43,7 @@ def check_dependencies_or_exit(settings: Settings) -> None:
 
 
 AUTH_OFF = (
-    "authentication is OFF: anyone who can reach this port can delete models; "
-    "set AUTH_ENABLED=true"
+    "authentication is OFF: anyone who can reach this port can delete models; set AUTH_ENABLED=true"
 )
 
 
@@ -80,6 +79,7 @@ def main() -> None:
         port=settings.port,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
     )
 
 

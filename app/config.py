@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     host: str = Field(default="0.0.0.0", description="Address the API binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
     log_level: LogLevel = "INFO"
+    http_keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        le=3600,
+        description="How long the API keeps an idle HTTP connection open. Longer than the "
+        "idle timeout of clients (httpx: 5 s) and of load balancers in front (often 60 s), so "
+        "the server never closes a connection a client is about to reuse.",
+    )
 
     queue_name: str = Field(default="tensorfleet:train", min_length=1)
     dependency_timeout_seconds: float = Field(

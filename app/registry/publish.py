@@ -44,7 +44,9 @@ async def upload_model_file(
 async def _increment(db: AsyncDatabase, name: str) -> int:
     try:
         counter = await db[COUNTERS].find_one_and_update(
-            {"_id": name}, {"$inc": {"last": 1}}, upsert=True,
+            {"_id": name},
+            {"$inc": {"last": 1}},
+            upsert=True,
             return_document=ReturnDocument.AFTER,
         )
     except DuplicateKeyError:  # two first publishes of a name raced to create the counter

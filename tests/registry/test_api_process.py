@@ -2,6 +2,7 @@
 while streaming a large model, and a clean log when the store fails mid-download."""
 
 import hashlib
+import http.client
 import io
 import os
 import subprocess
@@ -198,3 +199,21 @@ async def test_a_store_failure_mid_download_cuts_the_body_and_logs_no_traceback(
         assert "Traceback" not in output
     finally:
         ferretdb.stop()
+
+
+def test_an_idle_connection_outlives_a_clients_keep_alive(api: ApiProcess) -> None:
+    """httpx drops a connection idle for 5 s; were the server to close it first, a request sent
+    on it at that moment is reset (the load test met this as a ReadError). The server waits
+    longer, so a connection idle for 6 s still serves the next request."""
+    connection = http.client.HTTPConnection("127.0.0.1", api.port, timeout=10)
+    try:
+        connection.request("GET", "/health")
+        assert connection.getresponse().read() and connection.sock is not None
+        socket_before = connection.sock
+        time.sleep(6)
+        connection.request("GET", "/health")
+        response = connection.getresponse()
+        assert response.status == 200
+        assert connection.sock is socket_before
+    finally:
+        connection.close()

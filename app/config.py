@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     )
     worker_metrics_port: int = Field(default=9100, ge=0, le=65535)
     worker_max_jobs: int = Field(default=2, ge=1, le=64)
+    fit_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="BLAS/OpenMP threads each fit may use; empty means the worker's CPUs "
+        "divided by WORKER_MAX_JOBS (at least 1), so concurrent fits do not oversubscribe.",
+    )
     job_timeout_seconds: int = Field(default=600, ge=1)
     job_max_tries: int = Field(default=3, ge=1, le=10)
     worker_poll_delay_seconds: float = Field(

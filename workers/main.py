@@ -24,7 +24,7 @@ def make_startup(settings: Settings):
         ctx["resources"] = await open_resources(settings)
         ctx["dataset_cache"] = {}  # made here: arq gives each job a copy of ctx
         await ensure_indexes(ctx["resources"].db, INDEXES)
-        ctx["pool"] = FitPool(settings.worker_max_jobs)
+        ctx["pool"] = FitPool(settings.worker_max_jobs, settings.fit_threads)
         await ctx["pool"].warm_up()
         logger.info(
             "worker ready: queue %s, %d concurrent jobs",

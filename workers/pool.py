@@ -2,6 +2,10 @@
 
 A pool whose process died (killed, out of memory) is broken for good in concurrent.futures;
 FitPool replaces it, so one bad job does not fail every job after it.
+
+Each pool process caps its BLAS and OpenMP threads (threadpoolctl) so that the fits running at
+once share the CPUs instead of each starting a thread per CPU: uncapped, two processes of two
+OpenBLAS threads each on 2 CPUs made a logistic regression on Iris fit 2 to 3 times slower.
 """
 
 import asyncio
@@ -12,23 +16,41 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 
 class FitProcessDied(RuntimeError):
     pass
 
 
-def new_executor(max_workers: int) -> ProcessPoolExecutor:
+def default_threads_per_fit(max_workers: int) -> int:
+    """The CPUs this process may use, shared out between the fits that run at once."""
+    return max(1, len(os.sched_getaffinity(0)) // max_workers)
+
+
+def limit_threads(threads: int) -> None:
+    """Pool process initialiser: the cap holds for every fit the process runs."""
+    threadpool_limits(limits=threads)
+
+
+def new_executor(max_workers: int, threads_per_fit: int) -> ProcessPoolExecutor:
     """Processes forked from a server that has scikit-learn imported already, so a pool process
     starts in milliseconds and inherits nothing of the worker's event loop or sockets."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["app.training.fitting"])
-    return ProcessPoolExecutor(max_workers=max_workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=max_workers,
+        mp_context=context,
+        initializer=limit_threads,
+        initargs=(threads_per_fit,),
+    )
 
 
 class FitPool:
-    def __init__(self, max_workers: int) -> None:
+    def __init__(self, max_workers: int, threads_per_fit: int | None = None) -> None:
         self.max_workers = max_workers
-        self.executor = new_executor(max_workers)
+        self.threads_per_fit = threads_per_fit or default_threads_per_fit(max_workers)
+        self.executor = new_executor(max_workers, self.threads_per_fit)
 
     async def warm_up(self) -> None:
         """Start every pool process now, so the first jobs do not pay for it."""
@@ -44,7 +66,7 @@ class FitPool:
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         if self.executor is broken:  # the first of the jobs it broke replaces it
-            self.executor = new_executor(self.max_workers)
+            self.executor = new_executor(self.max_workers, self.threads_per_fit)
             broken.shutdown(wait=False, cancel_futures=True)
 
     def shutdown(self) -> None:

@@ -86,9 +86,9 @@ class Settings(BaseSettings):
         default=1024 * 1024, ge=1024, description="Largest request body accepted (413 above it)."
     )
 
-    @field_validator("bootstrap_admin_key", "metrics_token", mode="before")
+    @field_validator("bootstrap_admin_key", "metrics_token", "fit_threads", mode="before")
     @classmethod
-    def _empty_secret_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
     @field_validator("bootstrap_admin_key")

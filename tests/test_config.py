@@ -35,6 +35,8 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ("MONGODB_URL", "postgres://x"),
         ("REDIS_URL", "localhost:6379"),
         ("LOG_LEVEL", "LOUD"),
+        ("FIT_THREADS", "0"),
+        ("HTTP_KEEP_ALIVE_SECONDS", "0"),
     ],
 )
 def test_invalid_values_are_refused_naming_the_setting(
@@ -50,3 +52,12 @@ def test_redact_url_hides_only_the_password() -> None:
     url = "mongodb://admin:password123@mongodb:27017/tensorfleet?authSource=admin"
     assert redact_url(url) == "mongodb://admin:***@mongodb:27017/tensorfleet?authSource=admin"
     assert redact_url("redis://localhost:6379/0") == "redis://localhost:6379/0"
+
+
+@pytest.mark.parametrize("value", ["", "3"])
+def test_fit_threads_is_optional_and_empty_means_the_default(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """An empty value (a ConfigMap or .env line left blank) means "work it out"."""
+    monkeypatch.setenv("FIT_THREADS", value)
+    assert Settings(_env_file=None).fit_threads == (int(value) if value else None)

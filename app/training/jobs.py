@@ -3,8 +3,9 @@
 A job ends once: the first writer of a terminal state (succeeded, failed, cancelled) claims it
 by inserting the job's id into `job_endings`, whose unique `_id` refuses a second claim; only
 the winner writes the terminal state to the job. A non-terminal write (running, a stage) that
-loses a race with an ending is repaired at once from the ending's record. So a late writer (a
-worker finishing a job cancelled meanwhile, a second attempt) never overwrites an ended job.
+lands on an ended job is undone at once from the ending's record. So a late writer (a worker
+finishing a job cancelled meanwhile, a second attempt) never overwrites an ended job. Each
+write is one round trip when no race happens.
 
 Every read and write here filters on `_id` alone. That is an index lookup on MongoDB and the
 only filter FerretDB v1 pushes down to SQLite; `{_id, status}` would scan the collection there.
@@ -92,29 +93,43 @@ async def _ending(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
     return await db[ENDINGS].find_one({"_id": job_id})
 
 
-async def _restore(db: AsyncDatabase, ending: dict[str, Any]) -> None:
-    await _update(db, ending["_id"], ending["changes"])
+async def _restore(db: AsyncDatabase, job_id: str, undo: dict[str, Any]) -> None:
+    """Put an ended job back as its ending wrote it; `undo` reverts a late write first."""
+    ending = await _ending(db, job_id)
+    await _update(db, job_id, undo | (ending["changes"] if ending else {}))
 
 
 async def _progress_unless_ended(
     db: AsyncDatabase, job_id: str, changes: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """Write a non-terminal change; None (and the job restored) when the job has ended."""
-    if ending := await _ending(db, job_id):
-        await _restore(db, ending)
+    """Write a non-terminal change in one round trip; None (and the write undone) when the job
+    had ended.
+
+    An ending inserts into `job_endings`, then writes the job. Our write landing between the
+    two is overwritten by the second; landing after it, it finds the job ended in the document
+    as it was before our write, and restores it.
+    """
+    before = await db[JOBS].find_one_and_update(
+        {"_id": job_id}, {"$set": changes}, return_document=ReturnDocument.BEFORE
+    )
+    if before is None:
         return None
-    document = await _update(db, job_id, changes)
-    if ending := await _ending(db, job_id):  # an ending won the race: undo our write
-        await _restore(db, ending)
+    if before["status"] not in ACTIVE:
+        await _restore(db, job_id, {key: before.get(key) for key in changes})
         return None
-    return document
+    return before | changes
 
 
 async def _end(db: AsyncDatabase, job_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
-    """Claim the job's one ending and write it; None when the job had ended already."""
+    """Claim the job's one ending and write it; None when the job had ended already.
+
+    A claim that loses also writes the winner's ending to the job, in case the winner stopped
+    between its claim and its write.
+    """
     try:
         await db[ENDINGS].insert_one({"_id": job_id, "changes": changes, "at": now()})
     except DuplicateKeyError:
+        await _restore(db, job_id, {})
         return None
     return await _update(db, job_id, changes)
 
@@ -135,13 +150,7 @@ async def mark_running(db: AsyncDatabase, job_id: str, attempt: int) -> dict[str
 
 async def set_stage(db: AsyncDatabase, job_id: str, stage: str) -> None:
     """Write progress of a running job (one the worker just marked running)."""
-    before = await db[JOBS].find_one_and_update(
-        {"_id": job_id},
-        {"$set": {"progress": progress(stage)}},
-        return_document=ReturnDocument.BEFORE,
-    )
-    if before and (ending := await _ending(db, job_id)):  # it ended meanwhile: undo our write
-        await _update(db, job_id, {"progress": before["progress"]} | ending["changes"])
+    await _progress_unless_ended(db, job_id, {"progress": progress(stage)})
 
 
 async def mark_succeeded(

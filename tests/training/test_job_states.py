@@ -43,3 +43,37 @@ async def test_cancelling_an_unknown_job_leaves_no_trace(
     response = await client.post("/train", json=REQUEST.model_dump() | {"job_id": "ghost"})
     assert response.status_code == 202
     assert (await client.get("/jobs/ghost")).json()["status"] == "queued"
+
+
+async def test_an_ending_whose_writer_stopped_is_completed_by_the_next_claim(
+    resources: Resources,
+) -> None:
+    """The API claimed a cancel and stopped before writing the job: the worker that ran the job
+    meanwhile loses its claim to succeed, and the job ends cancelled, as claimed."""
+    await new_job(resources, "half_ended")
+    changes = {"status": "cancelled", "finished_at": jobs.now()}
+    await resources.db[jobs.ENDINGS].insert_one({"_id": "half_ended", "changes": changes})
+    assert (await jobs.get_job(resources.db, "half_ended"))["status"] == "queued"
+    assert (await jobs.mark_running(resources.db, "half_ended", 1))["status"] == "running"
+    await jobs.set_stage(resources.db, "half_ended", "saving")
+    assert await jobs.mark_succeeded(resources.db, "half_ended", MODEL, []) is None
+    job = await jobs.get_job(resources.db, "half_ended")
+    assert (job["status"], job["model_id"]) == ("cancelled", None)
+
+
+async def test_a_progress_write_landing_between_claim_and_write_is_overwritten(
+    resources: Resources,
+) -> None:
+    await new_job(resources, "between")
+    await jobs.mark_running(resources.db, "between", 1)
+    changes = {
+        "status": "failed",
+        "finished_at": jobs.now(),
+        "error": {"type": "E", "message": "m"},
+    }
+    await resources.db[jobs.ENDINGS].insert_one({"_id": "between", "changes": changes})
+    await jobs.set_stage(resources.db, "between", "saving")  # lands before the ender's write
+    await resources.db[jobs.JOBS].update_one({"_id": "between"}, {"$set": changes})
+    assert await jobs.mark_running(resources.db, "between", 2) is None
+    job = await jobs.get_job(resources.db, "between")
+    assert (job["status"], job["attempts"], job["error"]["type"]) == ("failed", 1, "E")

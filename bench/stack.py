@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from pymongo import MongoClient
 
+from app.registry.publish import COUNTERS, MODELS
+from app.training.jobs import ENDINGS, JOBS
 from devstack.services import (
     PROJECT,
     Service,
@@ -112,6 +115,15 @@ class Stack:
         for process in self.workers:
             stop_process(process)
         self.workers.clear()
+
+    def clear_jobs_and_models(self) -> None:
+        """Empty the jobs and the registry (indexes kept), so runs compared with each other
+        start from the same store: on FerretDB v1.24 a lookup by `_id` scans its collection,
+        so a run after 500 earlier jobs is slower for that reason alone."""
+        with MongoClient(self.mongodb_url) as client:
+            db = client[self.database]
+            for name in (JOBS, ENDINGS, MODELS, COUNTERS, "fs.files", "fs.chunks"):
+                db[name].delete_many({})
 
     def log(self, name: str) -> Path:
         return self.work_dir / "logs" / f"{name}.log"

@@ -92,6 +92,7 @@ def run(stack: Stack, config: dict[str, Any], work_dir: Path) -> dict[str, Any]:
     }
     for workers in (1, 2):
         stack.stop_workers()
+        stack.clear_jobs_and_models()
         stack.start_workers(workers)
         warmup = config["throughput_warmup"] * workers
         asyncio.run(burst(stack.base_url, warmup, f"warm{workers}", TIMEOUT_SECONDS))

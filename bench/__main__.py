@@ -114,7 +114,11 @@ def run_sections(stack: Stack, args: argparse.Namespace, config: dict, status: d
     if "train" in sections:
         stack.start_workers(1)
         with httpx.Client(base_url=stack.base_url, timeout=60) as client:
-            guarded("train", results, lambda: train.run(client, config, work, status))
+            guarded(
+                "train",
+                results,
+                lambda: train.run(client, config, work, status, stack.clear_jobs_and_models),
+            )
     if "throughput" in sections:
         guarded("throughput", results, lambda: throughput.run(stack, config, work))
     stack.stop_workers()

@@ -104,7 +104,21 @@ def throughput_section(tp: dict[str, Any]) -> list[str]:
     )  # fmt: skip
     title = f"### 2. Throughput: {tp['jobs']} decision-tree jobs on Iris, submitted at once"
     title += f" (waiting at most {tp['cap_seconds']:.0f} s)"
-    return ["", title, "", *table(["", "jobs done", "seconds", "per second", "x floor"], rows)]
+    lines = ["", title, "", *table(["", "jobs done", "seconds", "per second", "x floor"], rows)]
+    return lines + cpu_table(tp)
+
+
+def cpu_table(tp: dict[str, Any]) -> list[str]:
+    """CPU milliseconds per job of each part of the stack, when the run recorded them."""
+    runs = [w for w in (1, 2) if "cpu_ms_per_job" in tp[f"workers_{w}"]]
+    if not runs:
+        return []
+    parts = list(tp[f"workers_{runs[0]}"]["cpu_ms_per_job"])
+    rows = [
+        [f"{w} worker(s)", *(f"{tp[f'workers_{w}']['cpu_ms_per_job'][p]:.1f}" for p in parts)]
+        for w in runs
+    ]
+    return ["", "CPU ms per job, by process:", "", *table(["", *parts], rows)]
 
 
 def registry_section(reg: dict[str, Any]) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 from pymongo import MongoClient
 
 from app.registry.publish import COUNTERS, MODELS
@@ -116,6 +117,13 @@ class Stack:
             stop_process(process)
         self.workers.clear()
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each part of the stack (a process with its children)."""
+        parts = {service.name: [service.process.pid] for service in self.services}
+        parts["api"] = [self.api.pid] if self.api is not None else []
+        parts["workers"] = [worker.pid for worker in self.workers]
+        return {name: sum(tree_cpu_seconds(pid) for pid in pids) for name, pids in parts.items()}
+
     def clear_jobs_and_models(self) -> None:
         """Empty the jobs and the registry (indexes kept), so runs compared with each other
         start from the same store: on FerretDB v1.24 a lookup by `_id` scans its collection,
@@ -127,6 +135,23 @@ class Stack:
 
     def log(self, name: str) -> Path:
         return self.work_dir / "logs" / f"{name}.log"
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a process and its live children."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def start_process(module: str, env: dict[str, str], log_path: Path) -> subprocess.Popen:

@@ -83,6 +83,15 @@ def floor_rate(fits: int, work_dir: Path) -> dict[str, float]:
     return {"fits": fits, "seconds": round(elapsed, 3), "fits_per_second": round(fits / elapsed, 2)}
 
 
+def cpu_ms_per_job(
+    before: dict[str, float], after: dict[str, float], result: dict[str, Any]
+) -> dict[str, float]:
+    """Where the CPU went: milliseconds of each part of the stack per succeeded job (worker
+    processes stopped meanwhile are not counted)."""
+    done = max(result["succeeded"], 1)
+    return {name: round((after[name] - before.get(name, 0.0)) * 1000 / done, 1) for name in after}
+
+
 def run(stack: Stack, config: dict[str, Any], work_dir: Path) -> dict[str, Any]:
     count = config["throughput_jobs"]
     results: dict[str, Any] = {
@@ -96,9 +105,12 @@ def run(stack: Stack, config: dict[str, Any], work_dir: Path) -> dict[str, Any]:
         stack.start_workers(workers)
         warmup = config["throughput_warmup"] * workers
         asyncio.run(burst(stack.base_url, warmup, f"warm{workers}", TIMEOUT_SECONDS))
-        results[f"workers_{workers}"] = asyncio.run(
+        before = stack.cpu_seconds()
+        result = asyncio.run(
             burst(stack.base_url, count, f"w{workers}", config["throughput_cap_seconds"])
         )
+        result["cpu_ms_per_job"] = cpu_ms_per_job(before, stack.cpu_seconds(), result)
+        results[f"workers_{workers}"] = result
     results["floor"] = floor_rate(config["floor_fits"], work_dir)
     for workers in (1, 2):
         results[f"workers_{workers}"]["over_floor"] = round(

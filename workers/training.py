@@ -8,7 +8,8 @@ succeeded.
 import asyncio
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Coroutine
+from typing import Any, TypeVar
 
 from app.registry.publish import MODELS, publish_model, unpublish_model
 from app.resources import Resources
@@ -20,6 +21,7 @@ from workers.pool import FitPool
 
 logger = logging.getLogger(__name__)
 DATASET_CACHE_SIZE = 16
+T = TypeVar("T")
 
 
 class DatasetGone(RuntimeError):
@@ -45,6 +47,21 @@ async def fit(ctx: dict[str, Any], spec: FitSpec, dataset: Dataset) -> FitResult
     return await pool.run(fit_and_evaluate, spec, dataset.X, dataset.y)
 
 
+async def alongside(side: Coroutine[Any, Any, Any], main: Awaitable[T]) -> T:
+    """Await `main` while `side`, a progress write, goes on beside it, then wait for `side`:
+    the write costs no time of its own. Should `main` fail, `side` is cancelled; a progress
+    write touches only `progress`, so one cut short leaves the job's state intact."""
+    side_task = asyncio.create_task(side)
+    try:
+        result = await main
+    except BaseException:
+        side_task.cancel()
+        await asyncio.gather(side_task, return_exceptions=True)
+        raise
+    await side_task
+    return result
+
+
 def model_metadata(job: dict[str, Any], result: FitResult, features: list[str]) -> dict[str, Any]:
     request = job["request"]
     return {
@@ -64,21 +81,20 @@ async def run_training(ctx: dict[str, Any], job: dict[str, Any]) -> str:
     resources: Resources = ctx["resources"]
     db, job_id, request = resources.db, job["_id"], job["request"]
     document, dataset = await load_dataset(ctx, request["dataset_name"])
-    await jobs.set_stage(db, job_id, "fitting")
     spec = FitSpec(
         request["algorithm"],
         request["hyperparameters"],
         request["test_size"],
         request["random_state"],
     )
-    result = await fit(ctx, spec, dataset)
-    await jobs.set_stage(db, job_id, "saving")
-    model = await publish_model(
+    result = await alongside(jobs.set_stage(db, job_id, "fitting"), fit(ctx, spec, dataset))
+    publishing = publish_model(
         db,
         resources.gridfs,
         payload=result.payload,
         metadata=model_metadata(job, result, document["features"]),
     )
+    model = await alongside(jobs.set_stage(db, job_id, "saving"), publishing)
     if await jobs.mark_succeeded(db, job_id, model, result.warnings) is None:
         await unpublish_model(db, resources.gridfs, model)  # cancelled while we fitted
         return "cancelled"

@@ -8,7 +8,8 @@ finishing a job cancelled meanwhile, a second attempt) never overwrites an ended
 write is one round trip when no race happens.
 
 Every read and write here filters on `_id` alone. That is an index lookup on MongoDB and the
-only filter FerretDB v1 pushes down to SQLite; `{_id, status}` would scan the collection there.
+only filter FerretDB v1 hands to SQLite (which then scans in C); any other filter, such as
+`{_id, status}`, is evaluated in Go over every document of the collection.
 """
 
 from datetime import UTC, datetime

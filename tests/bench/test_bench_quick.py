@@ -63,7 +63,11 @@ def test_reports_throughput_with_one_and_two_workers(quick_run: tuple[dict, str]
     throughput = quick_run[0]["throughput"]
     for key in ("workers_1", "workers_2"):
         assert throughput[key]["jobs_per_second"] > 0
+        cpu = throughput[key]["cpu_ms_per_job"]
+        assert set(cpu) == {"redis", "ferretdb", "api", "workers"}
+        assert cpu["ferretdb"] > 0 and cpu["workers"] > 0
     assert throughput["floor"]["fits_per_second"] > 0
+    assert "CPU ms per job, by process:" in quick_run[1]
 
 
 def test_reports_every_registry_read_beside_its_floor(quick_run: tuple[dict, str]) -> None:

@@ -10,7 +10,13 @@ import pytest
 from app.training.algorithms import ALGORITHMS, check_hyperparameters
 from app.training.datasets import bundled_samples, from_csv, to_csv
 from app.training.exceptions import InvalidHyperparameter, InvalidTrainingRequest
-from app.training.fitting import FitSpec, effective_hyperparameters, fit_and_evaluate, json_safe
+from app.training.fitting import (
+    FitSpec,
+    effective_hyperparameters,
+    fit_and_evaluate,
+    json_safe,
+    split,
+)
 from app.training.service import check_split
 
 IRIS = bundled_samples()["iris"][1]
@@ -54,6 +60,16 @@ def test_fit_reports_metrics_and_a_loadable_model() -> None:
     model = joblib.load(io.BytesIO(result.payload))
     assert model.get_params()["max_depth"] == 3
     assert set(model.predict(IRIS.X[:5])) <= set(result.classes)
+
+
+def test_both_accuracies_are_those_of_the_returned_model_on_its_own_split() -> None:
+    spec = FitSpec("logistic_regression", {"C": 0.05}, 0.3, 3)
+    result = fit_and_evaluate(spec, IRIS.X, IRIS.y)
+    model = joblib.load(io.BytesIO(result.payload))
+    X_train, X_test, y_train, y_test = split(spec, IRIS.X, IRIS.y)
+    assert result.metrics["train_accuracy"] == model.score(X_train, y_train)
+    assert result.metrics["test_accuracy"] == model.score(X_test, y_test)
+    assert result.metrics["train_accuracy"] != result.metrics["test_accuracy"]
 
 
 def test_same_seed_same_predictions() -> None:

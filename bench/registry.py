@@ -145,13 +145,21 @@ def floor_reads(models: Collection, deep_page: int, cursor_doc: dict, ids: list)
     }
 
 
+def sample_ids(models: Collection, count: int) -> list:
+    """Ids drawn from the whole collection. Not the first `count` in natural order: a store
+    that scans for an `_id` (FerretDB v1.24) stops at the first match, so the oldest rows come
+    back fastest and would flatter the figure."""
+    every = [document["_id"] for document in models.find({}, projection={"_id": 1})]
+    return random.Random(7).sample(every, min(count, len(every)))
+
+
 def measure_size(stack: Stack, models: Collection, reps: int, budget: float) -> dict[str, Any]:
     total = models.estimated_document_count()
     deep_page = max(1, int(total * DEPTH) // LIMIT)
     cursor_doc = models.find({}, sort=SORT, skip=deep_page * LIMIT - 1, limit=1, hint="created")
     cursor_doc = cursor_doc.to_list()[0]
     cursor = encode_cursor(cursor_doc, ModelSort.created_at, SortOrder.desc)
-    ids = [d["_id"] for d in models.find({}, projection={"_id": 1}, limit=2000)]
+    ids = sample_ids(models, 2000)
     with httpx.Client(base_url=stack.base_url, timeout=900) as client:
         api_reads = http_reads(client, deep_page, cursor, ids)
         api = {k: timed(c, reps, budget) for k, c in api_reads.items()}

@@ -25,7 +25,7 @@ $(UV):
 .tools/bin/helm: scripts/install-helm.sh ## Helm, for the chart checks in tests/deploy
 	scripts/install-helm.sh
 
-run: setup-stack ## Redis, FerretDB (data in ./data), the API on $PORT (8000) and a worker; Ctrl-C stops all
+run: setup-stack ## Redis, FerretDB (data in ./data), the API on $PORT (8000) and 8083, a worker; Ctrl-C stops all
 	$(PY) -m devstack
 
 test: setup ## The whole suite against real Redis and FerretDB started for the run

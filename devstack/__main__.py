@@ -1,7 +1,9 @@
 """`python -m devstack`: the whole service in the foreground, as `make run` starts it.
 
 Starts Redis and FerretDB with data under ./data (unless REDIS_URL / MONGODB_URL name servers
-to use), then the API and one worker. Ctrl-C (or SIGTERM) stops all of them, newest first.
+to use), then the API on PORT (8000), a second API process on LOCAL_REGISTRY_PORT (8083, the
+port the seed's registry commands use; empty or 0: none) and one worker. Ctrl-C (or SIGTERM)
+stops all of them, newest first.
 """
 
 import logging
@@ -11,6 +13,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import httpx
 
 from devstack.services import (
     PROJECT,
@@ -47,6 +51,17 @@ def start_process(name: str, module: str, env: dict[str, str]) -> subprocess.Pop
     return subprocess.Popen([sys.executable, "-m", module], env=env, start_new_session=True)
 
 
+def wait_until_serving(process: subprocess.Popen, port: str, timeout: float = 120) -> None:
+    """Until the API answers /health (its start-up done), so a second one starts after it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+
+
 class Stop(Exception):
     pass
 
@@ -74,12 +89,15 @@ def main() -> int:
     code = 0
     try:
         stores = start_stores(env)
+        port = env.setdefault("PORT", "8000")
         processes["api"] = start_process("api", "app", env)
+        registry_port = env.get("LOCAL_REGISTRY_PORT", "8083")
+        if registry_port not in ("", "0", port):
+            wait_until_serving(processes["api"], port)
+            name = f"api on :{registry_port}"
+            processes[name] = start_process(name, "app", env | {"PORT": registry_port})
         processes["worker"] = start_process("worker", "workers", env)
-        log.info(
-            "Swagger UI: http://localhost:%s/docs  (Ctrl-C stops everything)",
-            env.get("PORT", "8000"),
-        )
+        log.info("Swagger UI: http://localhost:%s/docs  (Ctrl-C stops everything)", port)
         code = supervise(processes)
     except (KeyboardInterrupt, Stop):
         log.info("stopping")

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from devstack.services import free_port, port_open
+from tests.processes import Process, wait_until_healthy
 
 PROJECT = Path(__file__).resolve().parents[1]
 SEED_BODY = {
@@ -21,19 +22,6 @@ SEED_BODY = {
     "model_name": "my_model",
     "hyperparameters": {"n_estimators": 10},
 }
-
-
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "make run's stack exited"
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{url} did not become healthy")
 
 
 def wait_for_job(url: str, job_id: str, timeout: float = 120) -> dict:
@@ -63,8 +51,8 @@ def test_make_run_serves_the_seed_on_both_ports_and_ctrl_c_stops_all(tmp_path: P
         )
     api, registry = (f"http://localhost:{ports[name]}" for name in ("api", "registry"))
     try:
-        wait_for_health(api, stack)
-        wait_for_health(registry, stack)
+        for url in (api, registry):
+            wait_until_healthy(Process("devstack", stack, log, url), timeout=180)
         response = httpx.post(f"{api}/train", json=SEED_BODY)
         assert response.status_code == 202, response.text
         job = wait_for_job(api, "job_001")

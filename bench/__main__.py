@@ -7,6 +7,7 @@ table (stdout, and bench/RESULTS.md for a full run into the default output folde
     python -m bench --quick            tiny sizes, no MLflow: checks the harness (make test)
     python -m bench --only registry    one section (repeatable): train, throughput, registry,
                                        download
+    python -m bench --mongodb-url URL  against that MongoDB (e.g. MongoDB 7), not FerretDB
 """
 
 import argparse
@@ -77,6 +78,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--work-dir", type=Path, default=BENCH / "work", help="where each run's stores and logs go"
     )
     parser.add_argument("--keep-work", action="store_true", help="keep logs and store data")
+    parser.add_argument(
+        "--mongodb-url",
+        default="",
+        help="measure against this MongoDB (e.g. MongoDB 7) instead of starting FerretDB; the "
+        "run uses a new database and drops it at the end",
+    )
     return parser.parse_args(argv)
 
 
@@ -141,7 +148,8 @@ def main(argv: list[str]) -> int:
     args.work_dir.mkdir(parents=True, exist_ok=True)
     work_dir = Path(tempfile.mkdtemp(prefix="run-", dir=args.work_dir))
     try:
-        with Stack(work_dir, worker_env=env) as stack:
+        with Stack(work_dir, worker_env=env, external_mongodb_url=args.mongodb_url) as stack:
+            results["meta"]["store"] = stack.store_version()
             results |= run_sections(stack, args, config, status)
     finally:
         if not args.keep_work:

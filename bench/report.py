@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devstack.services import FERRETDB, PROJECT
+from devstack.services import PROJECT
 
 
 def _command(argv: list[str]) -> str:
@@ -35,7 +35,6 @@ def machine_facts() -> dict[str, Any]:
         "pymongo": pymongo.version,
         "fastapi": fastapi.__version__,
         "arq": getattr(arq, "VERSION", "unknown"),
-        "ferretdb": _command([str(FERRETDB), "--version"]),
         "redis": _command(["redis-server", "--version"]),
         "load_average_start": os.getloadavg(),
     }
@@ -208,7 +207,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Commit `{meta['commit']}`; {meta['cpu_count']} CPUs; {meta['platform']}; Python "
         f"{meta['python']}; scikit-learn {meta['scikit-learn']}; PyMongo {meta['pymongo']}; "
-        f"{meta['ferretdb']}; {meta['redis']}; MLflow: {mlflow_line(results['mlflow'])}.",
+        f"store: {meta.get('store', 'unknown')}; {meta['redis']}; "
+        f"MLflow: {mlflow_line(results['mlflow'])}.",
         f"Load average at start {fmt_load(meta['load_average_start'])}, at end "
         f"{fmt_load(meta.get('load_average_end'))} (other work shares this machine). "
         f"Worker settings: {results['worker_settings']}.",

@@ -1,5 +1,6 @@
-"""The stack a benchmark runs against: Redis and FerretDB (as `make test` starts them), the API
-(`python -m app`) and N workers (`python -m workers`) as subprocesses on free ports.
+"""The stack a benchmark runs against: Redis and FerretDB (as `make test` starts them), or a
+MongoDB given by URL instead of FerretDB, the API (`python -m app`) and N workers
+(`python -m workers`) as subprocesses on free ports.
 
 Each process is started in its own session and stopped by its own id (its process group, so
 a worker's pool processes go with it).
@@ -42,6 +43,7 @@ class Stack:
 
     work_dir: Path
     worker_env: dict[str, str] = field(default_factory=dict)
+    external_mongodb_url: str = ""  # a MongoDB to measure instead of starting FerretDB
     services: list[Service] = field(default_factory=list)
     api: subprocess.Popen | None = None
     workers: list[subprocess.Popen] = field(default_factory=list)
@@ -55,18 +57,32 @@ class Stack:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         redis = redis_service(free_port(), self.work_dir / "redis").start()
         self.services.append(redis)
-        ferretdb = ferretdb_service(free_port(), self.work_dir / "ferretdb").start()
-        self.services.append(ferretdb)
         self.redis_url = f"redis://127.0.0.1:{redis.port}/0"
-        self.mongodb_url = f"mongodb://127.0.0.1:{ferretdb.port}/"
+        if self.external_mongodb_url:
+            self.mongodb_url = self.external_mongodb_url
+        else:
+            ferretdb = ferretdb_service(free_port(), self.work_dir / "ferretdb").start()
+            self.services.append(ferretdb)
+            self.mongodb_url = f"mongodb://127.0.0.1:{ferretdb.port}/"
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop_workers()
         if self.api is not None:
             stop_process(self.api)
+        if self.external_mongodb_url:  # leave someone else's server as we found it
+            with MongoClient(self.mongodb_url) as client:
+                client.drop_database(self.database)
         for service in reversed(self.services):
             service.stop()
+
+    def store_version(self) -> str:
+        """What answers on MONGODB_URL: `FerretDB v1.24.2` or `MongoDB 7.0.14`."""
+        with MongoClient(self.mongodb_url) as client:
+            info = client.admin.command("buildInfo")
+        if "ferretdbVersion" in info:
+            return f"FerretDB {info['ferretdbVersion']}"
+        return f"MongoDB {info['version']}"
 
     @property
     def base_url(self) -> str:

@@ -40,8 +40,9 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
 
 def test_reports_machine_facts(quick_run: tuple[dict, str]) -> None:
     meta = quick_run[0]["meta"]
-    for key in ("cpu_count", "python", "scikit-learn", "pymongo", "ferretdb", "commit"):
+    for key in ("cpu_count", "python", "scikit-learn", "pymongo", "store", "commit"):
         assert meta[key], key
+    assert meta["store"].startswith("FerretDB v1.24")
 
 
 def test_reports_every_train_figure(quick_run: tuple[dict, str]) -> None:

@@ -41,36 +41,37 @@ async def upload_model_file(
     return file_id, hashlib.sha256(payload).hexdigest()
 
 
-async def _increment(db: AsyncDatabase, name: str) -> int:
-    try:
-        counter = await db[COUNTERS].find_one_and_update(
-            {"_id": name},
-            {"$inc": {"last": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-    except DuplicateKeyError:  # two first publishes of a name raced to create the counter
-        counter = await db[COUNTERS].find_one_and_update(
-            {"_id": name}, {"$inc": {"last": 1}}, return_document=ReturnDocument.AFTER
-        )
-    return counter["last"]
+async def _increment(db: AsyncDatabase, name: str) -> int | None:
+    """The name's next number, or None when the name has no counter yet."""
+    counter = await db[COUNTERS].find_one_and_update(
+        {"_id": name}, {"$inc": {"last": 1}}, return_document=ReturnDocument.AFTER
+    )
+    return None if counter is None else counter["last"]
 
 
-async def catch_up_counter(db: AsyncDatabase, name: str) -> bool:
-    """Raise the counter to the highest stored version; False when the name has none."""
+async def catch_up_counter(db: AsyncDatabase, name: str) -> None:
+    """Raise (or create) the counter to the highest stored version of the name.
+
+    `$max` never lowers it, and every number the counter handed out is at most its value, so
+    this only ever skips versions stored without the counter (before counters existed).
+    """
     latest = await db[MODELS].find_one(
         {"name": name}, projection={"version": 1}, sort=[("version", DESCENDING)]
     )
-    if latest is None:
-        return False
-    await db[COUNTERS].update_one({"_id": name}, {"$max": {"last": latest["version"]}})
-    return True
+    highest = {"$max": {"last": latest["version"] if latest else 0}}
+    try:
+        await db[COUNTERS].update_one({"_id": name}, highest, upsert=True)
+    except DuplicateKeyError:  # another publisher created the counter at the same moment
+        await db[COUNTERS].update_one({"_id": name}, highest)
 
 
 async def next_version(db: AsyncDatabase, name: str) -> int:
     version = await _increment(db, name)
-    if version == 1 and await catch_up_counter(db, name):  # a new counter, older data
+    if version is None:  # the name's first publish since counters: start after stored data
+        await catch_up_counter(db, name)
         version = await _increment(db, name)
+    if version is None:
+        raise VersionConflict(f"the version counter of {name!r} disappeared")
     return version
 
 

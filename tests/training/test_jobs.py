@@ -8,6 +8,7 @@ from arq.jobs import Job
 from bson import ObjectId
 
 from app.config import Settings
+from app.registry import publish
 from app.registry.publish import publish_model
 from app.resources import Resources
 from app.training import jobs
@@ -145,6 +146,20 @@ async def test_deleting_the_latest_version_does_not_free_its_number(
         metadata={"name": "renumbered", "job_id": "b"},
     )
     assert (first["version"], second["version"]) == (1, 2)
+
+
+async def test_a_publish_that_starts_the_counter_late_skips_no_number(
+    resources: Resources,
+) -> None:
+    """A finds no counter; B creates it, takes 1 and stores it; A then starts the counter from
+    the stored versions, which B's 1 must not push past: A takes 2, not 3."""
+    db = resources.db
+    assert await publish._increment(db, "late_start") is None  # A
+    b = await publish_model(
+        db, resources.gridfs, payload=b"b", metadata={"name": "late_start", "job_id": "b"}
+    )
+    await publish.catch_up_counter(db, "late_start")  # A, continued
+    assert (b["version"], await publish._increment(db, "late_start")) == (1, 2)
 
 
 async def test_counter_catches_up_with_versions_stored_before_it(resources: Resources) -> None:

@@ -33,6 +33,20 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM the process, SIGKILL if it lingers, then SIGTERM what is left of its process
+    group (children started with start_new_session lead one: a worker's fit processes)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)
+
+
 @dataclass
 class Service:
     name: str
@@ -67,14 +81,8 @@ class Service:
         raise ServiceError(f"{self.name} did not listen on {self.port} within {timeout}s")
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_process(self.process, timeout)
 
     def kill(self) -> None:
         """SIGKILL, for fault tests."""
@@ -131,17 +139,3 @@ def ferretdb_service(port: int, data_dir: Path) -> Service:
         "--log-level=warn",
     ]
     return Service("ferretdb", argv, port, data_dir / "ferretdb.log")
-
-
-def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
-    """SIGTERM the process, SIGKILL if it lingers, then SIGTERM what is left of its process
-    group (children started with start_new_session lead one: a worker's fit processes)."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGTERM)

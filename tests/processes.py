@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from app.config import Settings
-from devstack.services import Service, ferretdb_service, free_port, redis_service
+from devstack.services import Service, ferretdb_service, free_port, redis_service, stop_process
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -41,14 +41,12 @@ class Process:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    @property
+    def port(self) -> int:
+        return httpx.URL(self.url).port
+
     def stop(self, timeout: float = 30) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout)
 
     def kill(self) -> None:
         if self.process.poll() is None:

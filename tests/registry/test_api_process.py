@@ -6,12 +6,9 @@ import http.client
 import io
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,62 +23,14 @@ from app.config import Settings
 from app.registry.publish import publish_model
 from devstack.services import ferretdb_service, free_port
 from tests.conftest import SettingsFactory
+from tests.processes import Process, run_api
 from tests.registry.conftest import iris_model_bytes, model_metadata
 
 BIG = 64 * 1024 * 1024
-PROJECT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class ApiProcess:
-    url: str
-    port: int
-    process: subprocess.Popen
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-
-def wait_until_healthy(api: ApiProcess) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert api.process.poll() is None, api.output()
-        try:
-            if httpx.get(f"{api.url}/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"the API did not become healthy:\n{api.output()}")
-
-
-@contextmanager
-def run_api(settings: Settings, log: Path) -> Iterator[ApiProcess]:
-    """`python -m app` on a free port, configured through its environment variables."""
-    port = free_port()
-    env = os.environ | {
-        "MONGODB_URL": str(settings.mongodb_url),
-        "MONGODB_DB": settings.mongodb_db,
-        "REDIS_URL": str(settings.redis_url),
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-    }
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app"], cwd=PROJECT, env=env, stdout=sink, stderr=sink
-        )
-    api = ApiProcess(f"http://127.0.0.1:{port}", port, process, log)
-    try:
-        wait_until_healthy(api)
-        yield api
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
-def api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
+def api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
     with run_api(settings, tmp_path_factory.mktemp("api") / "api.log") as process:
         yield process
 
@@ -96,7 +45,7 @@ async def publish(settings: Settings, payload: bytes, **fields: object) -> dict:
         await mongo.close()
 
 
-def seed_command(api: ApiProcess, command: str, cwd: Path) -> str:
+def seed_command(api: Process, command: str, cwd: Path) -> str:
     """Run a curl line from the seed verbatim, pointed at this process's port."""
     line = command.replace("localhost:8083", f"localhost:{api.port}")
     result = subprocess.run(
@@ -106,7 +55,7 @@ def seed_command(api: ApiProcess, command: str, cwd: Path) -> str:
 
 
 async def test_the_seeds_curl_commands_work_as_written(
-    api: ApiProcess, settings: Settings, tmp_path: Path
+    api: Process, settings: Settings, tmp_path: Path
 ) -> None:
     model = await publish(settings, iris_model_bytes(), name="seed-model")
     listing = seed_command(
@@ -147,9 +96,7 @@ class PeakRss:
         self._thread.join()
 
 
-async def test_streaming_a_large_model_keeps_memory_flat(
-    api: ApiProcess, settings: Settings
-) -> None:
+async def test_streaming_a_large_model_keeps_memory_flat(api: Process, settings: Settings) -> None:
     payload = os.urandom(BIG)
     model = await publish(settings, payload, name="big")
     small = await publish(settings, iris_model_bytes(), name="small")
@@ -201,7 +148,7 @@ async def test_a_store_failure_mid_download_cuts_the_body_and_logs_no_traceback(
         ferretdb.stop()
 
 
-def test_an_idle_connection_outlives_a_clients_keep_alive(api: ApiProcess) -> None:
+def test_an_idle_connection_outlives_a_clients_keep_alive(api: Process) -> None:
     """httpx drops a connection idle for 5 s; were the server to close it first, a request sent
     on it at that moment is reset (the load test met this as a ReadError). The server waits
     longer, so a connection idle for 6 s still serves the next request."""

@@ -77,10 +77,10 @@ async def get_job(*, db: AsyncDatabase, job_id: str) -> dict[str, Any]:
 async def cancel_job(*, db: AsyncDatabase, redis: ArqRedis, job_id: str) -> dict[str, Any]:
     """Cancel a queued job at once; ask the worker to abort a running one."""
     existing = await get_job(db=db, job_id=job_id)
-    cancelled = (
-        None if existing["status"] not in jobs.ACTIVE else await jobs.mark_cancelled(db, job_id)
-    )
-    if cancelled is None:
+    if existing["status"] not in jobs.ACTIVE:  # also a job that ended before job_endings existed
+        raise JobAlreadyEnded(job_id, existing["status"])
+    cancelled = await jobs.mark_cancelled(db, job_id)
+    if cancelled is None:  # it ended between our read and our claim
         ended = await get_job(db=db, job_id=job_id)
         raise JobAlreadyEnded(job_id, ended["status"])
     with contextlib.suppress(asyncio.TimeoutError, RedisError, OSError):

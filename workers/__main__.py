@@ -36,6 +36,12 @@ def run_once(settings: Settings) -> bool:
     except REDIS_LOST as exc:
         logger.warning("lost Redis (%s); starting again in %.0f s", exc, RECONNECT_DELAY_SECONDS)
         return False
+    except asyncio.CancelledError:
+        # A shutdown signal that catches a job still starting (inside arq's own Redis calls):
+        # arq 0.28's Worker.close gathers its cancelled tasks without return_exceptions and
+        # re-raises that cancellation. The job stays queued; the stop itself went fine.
+        logger.info("stopped while a job was starting; it stays queued")
+        return True
     finally:
         worker.loop.run_until_complete(stop_jobs_and_close(worker))
 

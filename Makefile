@@ -28,9 +28,11 @@ $(UV):
 run: setup-stack ## Redis, FerretDB (data in ./data), the API on $PORT (8000) and 8083, a worker; Ctrl-C stops all
 	$(PY) -m devstack
 
-test: setup ## The whole suite against real Redis and FerretDB started for the run
+test: setup ## Lint, format check, types, then the whole suite (real Redis and FerretDB) with coverage
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(PY) -m pytest --cov
 
 bench: setup-stack ## Benchmarks against raw scikit-learn and MLflow: bench/RESULTS.md, bench/results/
 	$(PY) -m bench

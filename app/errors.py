@@ -1,38 +1,123 @@
-"""Exception handlers: a store that is down is a clean 503, never a 500 with a traceback."""
+"""The one map from errors to HTTP responses: every domain error and every store outage.
+
+Services raise domain exceptions (app/*/exceptions.py) and know nothing of HTTP; views let them
+propagate. This table is the only place that turns them into a status code and a body, so a
+new error is a new row here, not a try/except in a view. A store that is down is a clean 503
+with Retry-After, never a 500 with a traceback.
+"""
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, NetworkTimeout
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelNotFound
+from app.security.exceptions import KeyNotFound
+from app.training.exceptions import (
+    DatasetNotFound,
+    InvalidTrainingRequest,
+    JobAlreadyEnded,
+    JobAlreadyExists,
+    JobNotFound,
+    QueueUnavailable,
+)
+
 logger = logging.getLogger(__name__)
 
-MONGODB_DOWN = (ConnectionFailure, AutoReconnect, NetworkTimeout, ExecutionTimeout)
+Respond = Callable[[Request, Any], Response]
+RETRY_AFTER_SECONDS = "5"
 
 
-def _unavailable(dependency: str):
-    async def handler(request: Request, exc: Exception) -> JSONResponse:
+def validation_error(location: Sequence[str], message: str) -> JSONResponse:
+    """A 422 in the shape of FastAPI's own validation errors, so clients parse one format."""
+    detail = [{"type": "value_error", "loc": list(location), "msg": message}]
+    return JSONResponse(status_code=422, content={"detail": detail})
+
+
+def _status(code: int) -> Respond:
+    """The domain's own message as `detail`, under this status."""
+    return lambda request, exc: JSONResponse(status_code=code, content={"detail": str(exc)})
+
+
+def _invalid_request(request: Request, exc: InvalidTrainingRequest) -> Response:
+    return validation_error(exc.location, exc.message)
+
+
+def _invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
+    return validation_error(("query", "after"), str(exc))
+
+
+def _job_exists(request: Request, exc: JobAlreadyExists) -> Response:
+    location = f"/jobs/{exc.job_id}"
+    return JSONResponse(
+        status_code=409,
+        headers={"Location": location},
+        content={"detail": f"{exc}; see {location}", "location": location},
+    )
+
+
+def _job_ended(request: Request, exc: JobAlreadyEnded) -> Response:
+    return JSONResponse(status_code=409, content={"detail": str(exc), "status": exc.status})
+
+
+def _queue_unavailable(request: Request, exc: QueueUnavailable) -> Response:
+    return JSONResponse(
+        status_code=503,
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+        content={"detail": "the job queue is unavailable; nothing was queued"},
+    )
+
+
+def _unavailable(dependency: str) -> Respond:
+    def respond(request: Request, exc: Exception) -> Response:
+        first_line = str(exc).splitlines()[0] if str(exc) else repr(exc)
         logger.warning(
             "%s unavailable during %s %s: %s",
             dependency,
             request.method,
             request.url.path,
-            str(exc).splitlines()[0] if str(exc) else repr(exc),
+            first_line,
         )
         return JSONResponse(
             status_code=503,
             content={"detail": f"{dependency} is unavailable; retry shortly"},
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
 
-    return handler
+    return respond
+
+
+MONGODB_DOWN = (ConnectionFailure, AutoReconnect, NetworkTimeout, ExecutionTimeout)
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+
+ERRORS: dict[type[Exception], Respond] = {
+    InvalidTrainingRequest: _invalid_request,
+    JobAlreadyExists: _job_exists,
+    JobNotFound: _status(404),
+    JobAlreadyEnded: _job_ended,
+    QueueUnavailable: _queue_unavailable,
+    DatasetNotFound: _status(404),
+    ModelNotFound: _status(404),
+    ModelFileMissing: _status(404),
+    InvalidCursor: _invalid_cursor,
+    KeyNotFound: _status(404),
+    **dict.fromkeys(MONGODB_DOWN, _unavailable("MongoDB")),
+    **dict.fromkeys(REDIS_DOWN, _unavailable("Redis")),
+}
+
+
+def _handler(respond: Respond) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handle(request: Request, exc: Exception) -> Response:
+        return respond(request, exc)
+
+    return handle
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    for exc_type in MONGODB_DOWN:
-        app.add_exception_handler(exc_type, _unavailable("MongoDB"))
-    for exc_type in (RedisConnectionError, RedisTimeoutError):
-        app.add_exception_handler(exc_type, _unavailable("Redis"))
+    for exc_type, respond in ERRORS.items():
+        app.add_exception_handler(exc_type, _handler(respond))

@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import pymongo
@@ -23,7 +24,7 @@ class HealthRead(BaseModel):
     dependencies: dict[str, DependencyHealth]
 
 
-async def _timed(check, timeout: float) -> DependencyHealth:
+async def _timed(check: Callable[[], Awaitable[object]], timeout: float) -> DependencyHealth:
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):

@@ -14,7 +14,6 @@ from app.metrics import install_metrics
 from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
 from app.routers import health, keys, registry, training
-from app.routers.training_errors import install_training_error_handlers
 from app.security.body import BodySizeLimit
 from app.security.deps import metrics_access
 from app.security.guard import open_guard
@@ -61,8 +60,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="TensorFleet", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
     )
     install_error_handlers(app)
-    install_training_error_handlers(app)
-    registry.install_registry_error_handlers(app)
     install_metrics(app, dependencies=[Depends(metrics_access)])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)

@@ -6,7 +6,7 @@ the stores the same way.
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pymongo
@@ -77,7 +77,7 @@ async def open_resources(settings: Settings) -> Resources:
     return Resources(settings, mongo, db, AsyncGridFSBucket(db), redis)
 
 
-async def ensure_indexes(db: AsyncDatabase, indexes: dict[str, Iterable[IndexModel]]) -> None:
+async def ensure_indexes(db: AsyncDatabase, indexes: Mapping[str, Iterable[IndexModel]]) -> None:
     """Create every index; existing ones with the same spec are left as they are.
 
     One index per command: FerretDB v1.24 drops the connection (a server-side panic) when a

@@ -28,7 +28,7 @@ FLOOR_BATCH = 32
 
 
 async def publish_random(url: str, database: str, size: int) -> dict[str, Any]:
-    client = AsyncMongoClient(url, tz_aware=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url, tz_aware=True)
     try:
         db = client[database]
         metadata = {
@@ -117,7 +117,7 @@ def run(stack: Stack, config: dict, api_pid: int) -> dict[str, Any]:
     model = asyncio.run(publish_random(stack.mongodb_url, stack.database, size))
     publish_seconds = time.perf_counter() - started
     api_seconds, growth, floor_seconds = [], [], []
-    mongo = MongoClient(stack.mongodb_url)
+    mongo: MongoClient[dict[str, Any]] = MongoClient(stack.mongodb_url)
     try:
         chunks = mongo[stack.database]["fs.chunks"]
         with httpx.Client(base_url=stack.base_url, timeout=600) as client:

@@ -13,13 +13,15 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 TREE_TYPES = ["sklearn.tree._tree.Tree"]
 TEST_SIZE, RANDOM_STATE = 0.2, 42
 
 
-def estimator(algorithm, hyperparameters):
+def estimator(algorithm: str, hyperparameters: dict[str, Any]) -> Any:
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import SVC
@@ -38,7 +40,7 @@ def estimator(algorithm, hyperparameters):
     return cls(**params)
 
 
-def setup(work_dir: Path, experiment: str):
+def setup(work_dir: Path, experiment: str) -> Any:
     import mlflow
 
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -49,12 +51,12 @@ def setup(work_dir: Path, experiment: str):
     return mlflow
 
 
-def train_once(mlflow, case: dict, data, name: str, tuned: bool) -> float:
+def train_once(mlflow: Any, case: dict, data: list[Any], name: str, tuned: bool) -> float:
     import sklearn
     from sklearn.metrics import accuracy_score
 
     X_train, X_test, y_train, y_test = data
-    options = {"name": "model", "registered_model_name": name}
+    options: dict[str, Any] = {"name": "model", "registered_model_name": name}
     if case["algorithm"] in ("random_forest", "decision_tree"):
         options["skops_trusted_types"] = TREE_TYPES
     if tuned:
@@ -93,7 +95,7 @@ def train(request: dict) -> dict:
     return results
 
 
-def seed_versions(mlflow, work_dir: Path, versions: int, names: int) -> None:
+def seed_versions(mlflow: Any, work_dir: Path, versions: int, names: int) -> None:
     """Registered models and their versions, bulk-inserted into MLflow's own tables (the
     registry analogue of seeding our `models` metadata directly)."""
     from mlflow.store.model_registry.dbmodels.models import SqlModelVersion, SqlRegisteredModel
@@ -121,7 +123,7 @@ def seed_versions(mlflow, work_dir: Path, versions: int, names: int) -> None:
         )
 
 
-def timed(call, reps: int) -> list[float]:
+def timed(call: Callable[[], object], reps: int) -> list[float]:
     call()
     samples = []
     for _ in range(reps):

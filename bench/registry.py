@@ -66,7 +66,7 @@ def model_document(i: int) -> dict[str, Any]:
 
 
 async def create_indexes(url: str, database: str) -> None:
-    client = AsyncMongoClient(url)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url)
     try:
         await ensure_indexes(client[database], INDEXES)
     finally:
@@ -165,7 +165,7 @@ def measure_size(stack: Stack, models: Collection, reps: int, budget: float) -> 
         api = {k: timed(c, reps, budget) for k, c in api_reads.items()}
     floor_calls = floor_reads(models, deep_page, cursor_doc, ids)
     floor = {k: timed(c, reps, budget) for k, c in floor_calls.items()}
-    reads = {}
+    reads: dict[str, dict[str, Any]] = {}
     for name in api:
         reads[name] = {"api": summarize(api[name]), "floor": summarize(floor[name])}
         for q in ("median", "p99"):
@@ -187,7 +187,7 @@ def mlflow_reads(config: dict, work_dir: Path, status: dict) -> dict[str, Any]:
 
 def run(stack: Stack, config: dict, work_dir: Path, mlflow_status: dict) -> dict[str, Any]:
     asyncio.run(create_indexes(stack.mongodb_url, stack.database))
-    mongo = MongoClient(stack.mongodb_url, tz_aware=True)
+    mongo: MongoClient[dict[str, Any]] = MongoClient(stack.mongodb_url, tz_aware=True)
     models = mongo[stack.database]["models"]
     deadline = time.monotonic() + config["seed_budget_seconds"]
     results: dict[str, Any] = {"sizes": {}, "seeding": []}

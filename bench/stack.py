@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -71,14 +72,14 @@ class Stack:
         if self.api is not None:
             stop_process(self.api)
         if self.external_mongodb_url:  # leave someone else's server as we found it
-            with MongoClient(self.mongodb_url) as client:
+            with MongoClient[dict[str, Any]](self.mongodb_url) as client:
                 client.drop_database(self.database)
         for service in reversed(self.services):
             service.stop()
 
     def store_version(self) -> str:
         """What answers on MONGODB_URL: `FerretDB v1.24.2` or `MongoDB 7.0.14`."""
-        with MongoClient(self.mongodb_url) as client:
+        with MongoClient[dict[str, Any]](self.mongodb_url) as client:
             info = client.admin.command("buildInfo")
         if "ferretdbVersion" in info:
             return f"FerretDB {info['ferretdbVersion']}"
@@ -135,7 +136,7 @@ class Stack:
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time used so far by each part of the stack (a process with its children)."""
-        parts = {service.name: [service.process.pid] for service in self.services}
+        parts = {s.name: [s.process.pid] for s in self.services if s.process is not None}
         parts["api"] = [self.api.pid] if self.api is not None else []
         parts["workers"] = [worker.pid for worker in self.workers]
         return {name: sum(tree_cpu_seconds(pid) for pid in pids) for name, pids in parts.items()}
@@ -144,7 +145,7 @@ class Stack:
         """Empty the jobs and the registry (indexes kept), so runs compared with each other
         start from the same store: on FerretDB v1.24 a lookup by `_id` scans its collection,
         so a run after 500 earlier jobs is slower for that reason alone."""
-        with MongoClient(self.mongodb_url) as client:
+        with MongoClient[dict[str, Any]](self.mongodb_url) as client:
             db = client[self.database]
             for name in (JOBS, ENDINGS, MODELS, COUNTERS, "fs.files", "fs.chunks"):
                 db[name].delete_many({})

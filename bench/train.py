@@ -51,11 +51,11 @@ def floor_once(case: dict[str, Any], data: tuple, path: Path) -> float:
     return time.perf_counter() - started
 
 
-def floor_data(case: dict[str, Any]) -> tuple:
+def floor_data(case: dict[str, Any]) -> tuple[Any, ...]:
     """The train/test split the worker makes for this case."""
     bunch = LOADERS[case["dataset"]]()
     spec = FitSpec(case["algorithm"], {}, TEST_SIZE, RANDOM_STATE)
-    return split(spec, bunch.data, bunch.target)
+    return tuple(split(spec, bunch.data, bunch.target))
 
 
 def measure_floor(case: dict[str, Any], reps: int, warmup: int, work_dir: Path) -> list[float]:

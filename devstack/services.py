@@ -60,19 +60,19 @@ class Service:
             raise ServiceError(f"{self.name}: port {self.port} is already in use")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
+        self.process = process = subprocess.Popen(
             self.argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
-        self._wait_ready(timeout)
+        self._wait_ready(process, timeout)
         return self
 
-    def _wait_ready(self, timeout: float) -> None:
+    def _wait_ready(self, process: subprocess.Popen, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 raise ServiceError(
-                    f"{self.name} exited with {self.process.returncode}; see {self.log_path}"
+                    f"{self.name} exited with {process.returncode}; see {self.log_path}"
                 )
             if port_open(self.port):
                 return

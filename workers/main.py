@@ -1,6 +1,7 @@
 """The arq worker: clients in ctx opened on start-up and closed on shut-down, fits in a pool."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arq import Worker, cron, func
@@ -19,7 +20,7 @@ ARQ_TIMEOUT_MARGIN_SECONDS = 5
 HEALTH_CHECK_INTERVAL_SECONDS = 10
 
 
-def make_startup(settings: Settings):
+def make_startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["resources"] = await open_resources(settings)
         ctx["dataset_cache"] = {}  # made here: arq gives each job a copy of ctx

@@ -72,7 +72,7 @@ def run(args: list[str] | None = None) -> int:
         return exc.exit_code
     except click_errors.ClickException as exc:
         return usage_error(exc)
-    except click_errors.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         return EXIT_ERROR
     return code if isinstance(code, int) else 0

@@ -6,7 +6,6 @@ is gone; then the file, whose leftovers (if we crash in between) the sweep remov
 """
 
 import logging
-import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from gridfs.errors import NoFile
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.paging import page_count
 from app.registry.exceptions import ModelNotFound
 from app.registry.listing import (
     ModelFilter,
@@ -108,7 +108,7 @@ async def list_models(
         total=total,
         page=page,
         limit=limit,
-        pages=math.ceil(total / limit),
+        pages=page_count(total, limit),
         next_cursor=encode_cursor(documents[-1], sort, order) if more else None,
     )
 

@@ -3,7 +3,7 @@
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from app.dependencies import DatabaseDep
 from app.security import keys
@@ -52,6 +52,5 @@ async def list_keys(
     responses={404: {"description": "No key with this id."}},
 )
 async def revoke_key(key_id: KeyId, db: DatabaseDep, caller: AdminAccess) -> None:
-    if await keys.revoke_key(db, key_id=key_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no API key {key_id}")
+    await keys.revoke_key(db, key_id=key_id)
     logger.info("API key %s revoked by %s", key_id, caller.label)

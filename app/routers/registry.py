@@ -1,7 +1,7 @@
 """The model registry over HTTP: list, read, download, delete, statistics, sweep.
 
-HTTP only: parse, call app.registry, map its errors (ModelNotFound is a 404 with a message, a
-bad `after` cursor a 422 naming the parameter).
+HTTP only: parse and call app.registry; app/errors.py maps its errors (ModelNotFound is a 404
+with a message, a bad `after` cursor a 422 naming the parameter).
 """
 
 from typing import Annotated, Any
@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import (
     APIRouter,
     Depends,
-    FastAPI,
     Header,
     HTTPException,
     Path,
@@ -18,12 +17,10 @@ from fastapi import (
     Response,
 )
 from fastapi import status as http
-from fastapi.responses import JSONResponse
 
 from app.dependencies import DatabaseDep, GridFSDep, SettingsDep
 from app.metrics import MODEL_DOWNLOADS, MODEL_LISTINGS
 from app.registry import download, service
-from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelNotFound
 from app.registry.listing import ModelFilter
 from app.registry.schemas import (
     ModelList,
@@ -39,7 +36,9 @@ from app.training.schemas import IDENTIFIER_PATTERN
 
 MAX_LIMIT = 100
 MAX_PAGE = 100_000  # deeper pages: follow next_cursor (a larger skip overflows the driver)
-NOT_FOUND = {404: {"description": "No model with this id (or a malformed id)."}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No model with this id (or a malformed id)."}
+}
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 NameFilter = Annotated[str | None, Query(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)]
@@ -47,16 +46,6 @@ ModelName = Annotated[
     str, Path(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN, description="Model name.")
 ]
 ModelId = Annotated[str, Path(min_length=1, max_length=64, description="The model id.")]
-
-
-async def model_not_found(request: Request, exc: ModelNotFound | ModelFileMissing) -> JSONResponse:
-    return JSONResponse(status_code=http.HTTP_404_NOT_FOUND, content={"detail": str(exc)})
-
-
-def install_registry_error_handlers(app: FastAPI) -> None:
-    """A missing model (or model file) is a 404 with the domain's message, wherever raised."""
-    app.add_exception_handler(ModelNotFound, model_not_found)
-    app.add_exception_handler(ModelFileMissing, model_not_found)
 
 
 def invalid(parameter: str, message: str) -> HTTPException:
@@ -95,18 +84,15 @@ async def list_models(
     if after is not None and page != 1:
         raise invalid("page", "give either page or after, not both")
     model_filter = ModelFilter(name=name, algorithm=algorithm, dataset_name=dataset_name)
-    try:
-        result = await service.list_models(
-            db,
-            model_filter=model_filter,
-            sort=sort,
-            order=order,
-            page=page,
-            limit=limit,
-            after=after,
-        )
-    except InvalidCursor as exc:
-        raise invalid("after", str(exc)) from None
+    result = await service.list_models(
+        db,
+        model_filter=model_filter,
+        sort=sort,
+        order=order,
+        page=page,
+        limit=limit,
+        after=after,
+    )
     MODEL_LISTINGS.labels(sort.value, "cursor" if after else "page").inc()
     return result
 

@@ -2,12 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from app.dependencies import DatabaseDep, RedisDep
 from app.security.deps import requires_read, requires_submit, requires_train
-from app.training import datasets, service
-from app.training.algorithms import ALGORITHMS, hyperparameter_table
+from app.training import service
 from app.training.schemas import (
     IDENTIFIER_PATTERN,
     AlgorithmRead,
@@ -70,14 +69,7 @@ async def list_jobs(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> JobList:
-    items, total = await service.jobs.list_jobs(db, status=status_, page=page, limit=limit)
-    return JobList(
-        items=[JobRead.from_document(d) for d in items],
-        total=total,
-        page=page,
-        limit=limit,
-        pages=-(-total // limit),
-    )
+    return await service.list_jobs(db=db, status=status_, page=page, limit=limit)
 
 
 @router.post(
@@ -101,7 +93,7 @@ async def cancel_job(job_id: JobId, db: DatabaseDep, redis: RedisDep) -> JobRead
     dependencies=[requires_read],
 )
 async def list_datasets(db: DatabaseDep) -> list[DatasetRead]:
-    return [DatasetRead(**d) for d in await datasets.list_dataset_documents(db)]
+    return await service.list_datasets(db=db)
 
 
 @router.get(
@@ -112,10 +104,7 @@ async def list_datasets(db: DatabaseDep) -> list[DatasetRead]:
     responses={404: {"description": "No such dataset."}},
 )
 async def get_dataset(name: DatasetName, db: DatabaseDep) -> DatasetRead:
-    document = await datasets.get_dataset_document(db, name)
-    if document is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset {name!r} not found")
-    return DatasetRead(**document)
+    return await service.get_dataset(db=db, name=name)
 
 
 @router.get(
@@ -125,12 +114,4 @@ async def get_dataset(name: DatasetName, db: DatabaseDep) -> DatasetRead:
     dependencies=[requires_read],
 )
 async def list_algorithms() -> list[AlgorithmRead]:
-    return [
-        AlgorithmRead(
-            name=a.name,
-            estimator=a.estimator_path,
-            description=a.description,
-            hyperparameters=hyperparameter_table(a),
-        )
-        for a in ALGORITHMS.values()
-    ]
+    return service.list_algorithms()

@@ -12,6 +12,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.security.exceptions import KeyNotFound
 from app.security.schemas import SCOPE_RANK, KeyCreate, KeyCreated, KeyRead, Scope
 
 COLLECTION = "api_keys"
@@ -63,12 +64,14 @@ async def list_keys(db: AsyncDatabase, *, include_revoked: bool) -> list[KeyRead
     return [key_read(d) async for d in cursor.limit(10_000)]
 
 
-async def revoke_key(db: AsyncDatabase, *, key_id: str) -> KeyRead | None:
-    """Mark the key revoked (kept for the record); None when there is no such key."""
+async def revoke_key(db: AsyncDatabase, *, key_id: str) -> KeyRead:
+    """Mark the key revoked (kept for the record); KeyNotFound when there is no such key."""
     keys = db[COLLECTION]
     await keys.update_one({"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": now()}})
     document = await keys.find_one({"_id": key_id}, projection={"hash": 0})
-    return None if document is None else key_read(document)
+    if document is None:
+        raise KeyNotFound(key_id)
+    return key_read(document)
 
 
 async def find_active_key(db: AsyncDatabase, key: str) -> dict[str, Any] | None:

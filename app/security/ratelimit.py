@@ -39,7 +39,8 @@ class RateLimits:
                 f"async+{url}",
                 implementation="redispy",
                 key_prefix=KEY_PREFIX,
-                connection_pool=self._pool,
+                # limits types its storage options as scalars; redis-py takes this pool as is.
+                connection_pool=self._pool,  # type: ignore[arg-type]
             )
             self._limiter = MovingWindowRateLimiter(storage)
 

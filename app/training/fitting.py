@@ -70,7 +70,14 @@ def json_safe(value: Any) -> Any:
     return repr(value)
 
 
-def evaluate(model: Any, X_train, y_train, X_test, y_test, classes: list[str]) -> dict[str, Any]:
+def evaluate(
+    model: Any,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    classes: list[str],
+) -> dict[str, Any]:
     # One predict call for both splits: an ensemble pays its per-tree overhead once, not twice
     # (a 100-tree forest on Iris: 4.3 ms instead of 8.4).
     both = model.predict(np.concatenate([X_train, X_test]))
@@ -96,7 +103,7 @@ def evaluate(model: Any, X_train, y_train, X_test, y_test, classes: list[str]) -
     )
 
 
-def split(spec: FitSpec, X: np.ndarray, y: np.ndarray):
+def split(spec: FitSpec, X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     return train_test_split(
         X, y, test_size=spec.test_size, random_state=spec.random_state, stratify=y
     )

@@ -1,4 +1,5 @@
-"""Training use cases: validate and submit a job, cancel it, read datasets and algorithms."""
+"""Training use cases: validate and submit a job, read, list and cancel jobs, read datasets
+and algorithms. The router calls only these; it never reaches into jobs or datasets itself."""
 
 import asyncio
 import contextlib
@@ -11,9 +12,11 @@ from arq.jobs import Job
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.exceptions import RedisError
 
+from app.paging import page_count
 from app.training import datasets, jobs
-from app.training.algorithms import ALGORITHMS, check_hyperparameters
+from app.training.algorithms import ALGORITHMS, check_hyperparameters, hyperparameter_table
 from app.training.exceptions import (
+    DatasetNotFound,
     InvalidTrainingRequest,
     JobAlreadyEnded,
     JobAlreadyExists,
@@ -21,7 +24,15 @@ from app.training.exceptions import (
     QueueUnavailable,
     UnknownDataset,
 )
-from app.training.schemas import TrainRequest
+from app.training.schemas import (
+    AlgorithmRead,
+    DatasetRead,
+    HyperparameterRead,
+    JobList,
+    JobRead,
+    JobStatus,
+    TrainRequest,
+)
 
 TRAIN_FUNCTION = "train_model"
 
@@ -86,3 +97,41 @@ async def cancel_job(*, db: AsyncDatabase, redis: ArqRedis, job_id: str) -> dict
     with contextlib.suppress(asyncio.TimeoutError, RedisError, OSError):
         await Job(job_id, redis).abort(timeout=0)
     return cancelled
+
+
+async def list_jobs(
+    *, db: AsyncDatabase, status: JobStatus | None, page: int, limit: int
+) -> JobList:
+    """One page of jobs, newest first, optionally of one status."""
+    items, total = await jobs.list_jobs(db, status=status, page=page, limit=limit)
+    return JobList(
+        items=[JobRead.from_document(document) for document in items],
+        total=total,
+        page=page,
+        limit=limit,
+        pages=page_count(total, limit),
+    )
+
+
+async def list_datasets(*, db: AsyncDatabase) -> list[DatasetRead]:
+    return [DatasetRead(**document) for document in await datasets.list_dataset_documents(db)]
+
+
+async def get_dataset(*, db: AsyncDatabase, name: str) -> DatasetRead:
+    document = await datasets.get_dataset_document(db, name)
+    if document is None:
+        raise DatasetNotFound(name)
+    return DatasetRead(**document)
+
+
+def list_algorithms() -> list[AlgorithmRead]:
+    """Every algorithm with its hyperparameters, defaults and scikit-learn's constraints."""
+    return [
+        AlgorithmRead(
+            name=algorithm.name,
+            estimator=algorithm.estimator_path,
+            description=algorithm.description,
+            hyperparameters=[HyperparameterRead(**row) for row in hyperparameter_table(algorithm)],
+        )
+        for algorithm in ALGORITHMS.values()
+    ]

@@ -5,38 +5,34 @@ MongoDB 7, say); otherwise the session starts redis-server and FerretDB on free 
 with throwaway data.
 """
 
-import itertools
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import redis.asyncio as aioredis
+from arq import Worker
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
 from app.config import Settings
 from app.main import create_app
-from devstack.services import Service, ferretdb_service, free_port, redis_service
-
-REDIS_DATABASES = 1024
-
-
-@dataclass
-class Stack:
-    mongodb_url: str
-    redis_url: str  # without a database number
-    services: dict[str, Service] = field(default_factory=dict)
-    _redis_db: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-
-    def next_redis_db(self) -> int:
-        number = next(self._redis_db)
-        assert number < REDIS_DATABASES, "more test modules than Redis databases"
-        return number
+from app.resources import Resources
+from devstack.services import ferretdb_service, free_port, redis_service
+from tests.samples import FAULTS_BOOTSTRAP_KEY
+from tests.support import (
+    REDIS_DATABASES,
+    PrivateStack,
+    SettingsFactory,
+    Stack,
+    opened_resources,
+    private_stack,
+    start_worker,
+    stop_worker,
+)
 
 
 @pytest.fixture(scope="session")
@@ -57,9 +53,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         ferretdb.stop()
         redis.stop()
-
-
-SettingsFactory = Callable[..., Settings]
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +109,44 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+async def resources(settings: Settings) -> AsyncIterator[Resources]:
+    """Direct clients on this module's namespace, to look behind the API."""
+    async with opened_resources(settings) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+async def worker(app: FastAPI, settings: Settings) -> AsyncIterator[Worker]:
+    """An arq worker in this event loop, consuming this module's queue for the whole module."""
+    running, task = await start_worker(settings)
+    yield running
+    await stop_worker(running, task)
+
+
+# The fault and load tests: the API and a worker as real processes on a private Redis and
+# FerretDB that each test may stop and start; nothing there touches the session's stack.
+
+
+@pytest.fixture
+def private(tmp_path: Path) -> Iterator[PrivateStack]:
+    with private_stack(tmp_path / "stack") as stack:
+        yield stack
+
+
+@pytest.fixture
+def fault_settings(private: PrivateStack) -> Settings:
+    return Settings(
+        _env_file=None,
+        mongodb_url=private.mongodb_url,
+        redis_url=private.redis_url,
+        mongodb_db="faults",
+        queue_name="faults:train",
+        auth_enabled=True,
+        bootstrap_admin_key=FAULTS_BOOTSTRAP_KEY,
+        worker_metrics_port=0,
+        job_timeout_seconds=20,  # a job whose worker died is re-run after 20 + 15 s
+        job_requeue_after_seconds=5,
+    )

@@ -2,7 +2,6 @@
 on PORT and again on the seed's registry port, a worker; the seed's flow across both ports;
 Ctrl-C stops everything it started."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,9 +11,8 @@ from pathlib import Path
 import httpx
 
 from devstack.services import free_port, port_open
-from tests.processes import Process, wait_until_healthy
+from tests.support import PROJECT, Process, base_env, wait_until_healthy
 
-PROJECT = Path(__file__).resolve().parents[1]
 SEED_BODY = {
     "job_id": "job_001",
     "dataset_name": "iris",
@@ -36,7 +34,7 @@ def wait_for_job(url: str, job_id: str, timeout: float = 120) -> dict:
 
 def test_make_run_serves_the_seed_on_both_ports_and_ctrl_c_stops_all(tmp_path: Path) -> None:
     ports = {name: free_port() for name in ("api", "registry", "redis", "mongodb")}
-    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URL", "REDIS_URL")} | {
+    env = base_env() | {
         "TENSORFLEET_DATA_DIR": str(tmp_path / "data"),
         "PORT": str(ports["api"]),
         "LOCAL_REGISTRY_PORT": str(ports["registry"]),

@@ -8,7 +8,7 @@ from pydantic import MongoDsn, RedisDsn
 
 from app.main import create_app
 from devstack.services import ferretdb_service, free_port, redis_service
-from tests.conftest import SettingsFactory
+from tests.support import SettingsFactory
 
 
 async def test_health_reports_both_stores_up(client: httpx.AsyncClient) -> None:

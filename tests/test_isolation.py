@@ -3,7 +3,7 @@
 import redis.asyncio as aioredis
 from pymongo import AsyncMongoClient
 
-from tests.conftest import SettingsFactory, Stack
+from tests.support import SettingsFactory, Stack
 
 
 async def test_namespaces_do_not_share_data(

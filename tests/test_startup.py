@@ -1,6 +1,5 @@
 """`python -m app` refuses bad settings and unreachable stores with one clear line."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from devstack.services import free_port
-from tests.conftest import Stack
+from tests.support import Stack, base_env
 
 
 def run_api(project_root: Path, **env: str) -> subprocess.CompletedProcess:
@@ -18,7 +17,7 @@ def run_api(project_root: Path, **env: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=60,
-        env=os.environ | {"DEPENDENCY_TIMEOUT_SECONDS": "1"} | env,
+        env=base_env() | {"DEPENDENCY_TIMEOUT_SECONDS": "1"} | env,
     )
 
 

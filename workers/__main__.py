@@ -15,12 +15,12 @@ from arq.worker import async_check_health
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from app.__main__ import check_dependencies_or_exit, load_settings_or_exit
 from app.config import Settings
 from app.log import configure_logging
 from app.resources import redis_settings
-from workers.main import build_worker, shutdown
+from app.startup import check_dependencies_or_exit, load_settings_or_exit
 from workers.metrics import serve_metrics
+from workers.worker import build_worker, shutdown
 
 logger = logging.getLogger("tensorfleet.worker")
 REDIS_LOST = (RedisConnectionError, RedisTimeoutError, ConnectionError)

@@ -10,24 +10,24 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from arq.jobs import Job, JobStatus
+from arq.jobs import JobStatus
 
-from app.resources import Resources
 from app.training import jobs
-from app.training.service import TRAIN_FUNCTION
+from app.training.queue import enqueue_training, training_status
+from workers.context import worker_context
 
 logger = logging.getLogger(__name__)
 
 
 async def requeue_lost_jobs(ctx: dict[str, Any]) -> int:
-    resources: Resources = ctx["resources"]
+    resources = worker_context(ctx).resources
     db, redis = resources.db, resources.redis
     older_than = jobs.now() - timedelta(seconds=resources.settings.job_requeue_after_seconds)
     requeued = 0
     for job_id in await jobs.stale_active_jobs(db, older_than=older_than):
-        status = await Job(job_id, redis).status()
+        status = await training_status(redis, job_id)
         if status is JobStatus.not_found:
-            if await redis.enqueue_job(TRAIN_FUNCTION, job_id, _job_id=job_id) is not None:
+            if await enqueue_training(redis, job_id):
                 logger.warning("job %s was not in the queue; queued it again", job_id)
                 requeued += 1
         elif status is JobStatus.complete:

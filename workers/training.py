@@ -9,42 +9,65 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Coroutine
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from app.registry.publish import MODELS, publish_model, unpublish_model
-from app.resources import Resources
 from app.training import jobs
 from app.training.datasets import Dataset, get_dataset_document, read_dataset
 from app.training.fitting import FitResult, FitSpec, fit_and_evaluate, library_versions
+from app.training.schemas import TrainRequest
+from workers.context import WorkerContext, job_attempt, worker_context
 from workers.metrics import MODEL_ACCURACY, record_outcome
-from workers.pool import FitPool
 
 logger = logging.getLogger(__name__)
 DATASET_CACHE_SIZE = 16
 T = TypeVar("T")
 
 
+class Outcome(StrEnum):
+    """How one run of the job function ended (the `outcome` label of the worker's metrics)."""
+
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"  # while it fitted: the fitted model is withdrawn
+    skipped = "skipped"  # nothing to do: the job is gone or had ended already
+    interrupted = "interrupted"  # aborted, or the worker stopped: arq queues it again
+
+
 class DatasetGone(RuntimeError):
     pass
 
 
-async def load_dataset(ctx: dict[str, Any], name: str) -> tuple[dict[str, Any], Dataset]:
+@dataclass(frozen=True, slots=True)
+class StoredJob:
+    """A job document as the worker reads it: its request parsed once into its schema."""
+
+    id: str
+    request: TrainRequest
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> "StoredJob":
+        return cls(document["_id"], TrainRequest.model_validate(document["request"]))
+
+
+async def load_dataset(worker: WorkerContext, name: str) -> tuple[dict[str, Any], Dataset]:
     """The dataset's document and data; the data is cached per content hash."""
-    resources: Resources = ctx["resources"]
-    document = await get_dataset_document(resources.db, name)
+    db, cache = worker.resources.db, worker.dataset_cache
+    document = await get_dataset_document(db, name)
     if document is None:
         raise DatasetGone(f"dataset {name!r} no longer exists")
-    cache: dict[str, Dataset] = ctx["dataset_cache"]
     if document["sha256"] not in cache:
         if len(cache) >= DATASET_CACHE_SIZE:
             cache.pop(next(iter(cache)))
-        cache[document["sha256"]] = await read_dataset(resources.db, document)
+        cache[document["sha256"]] = await read_dataset(db, document)
     return document, cache[document["sha256"]]
 
 
-async def fit(ctx: dict[str, Any], spec: FitSpec, dataset: Dataset) -> FitResult:
-    pool: FitPool = ctx["pool"]
-    return await pool.run(fit_and_evaluate, spec, dataset.X, dataset.y)
+async def fit(worker: WorkerContext, spec: FitSpec, dataset: Dataset) -> FitResult:
+    result: FitResult = await worker.pool.run(fit_and_evaluate, spec, dataset.X, dataset.y)
+    return result
 
 
 async def alongside(side: Coroutine[Any, Any, Any], main: Awaitable[T]) -> T:
@@ -62,103 +85,92 @@ async def alongside(side: Coroutine[Any, Any, Any], main: Awaitable[T]) -> T:
     return result
 
 
-def model_metadata(job: dict[str, Any], result: FitResult, features: list[str]) -> dict[str, Any]:
-    request = job["request"]
+def model_metadata(job: StoredJob, result: FitResult, features: list[str]) -> dict[str, Any]:
     return {
-        "name": request["model_name"],
-        "algorithm": request["algorithm"],
+        "name": job.request.model_name,
+        "algorithm": job.request.algorithm,
         "hyperparameters": result.hyperparameters,
         "metrics": result.metrics,
-        "dataset_name": request["dataset_name"],
+        "dataset_name": job.request.dataset_name,
         "features": features,
         "classes": result.classes,
-        "job_id": job["_id"],
+        "job_id": job.id,
         "library_versions": library_versions(),
     }
 
 
-async def run_training(ctx: dict[str, Any], job: dict[str, Any]) -> str:
-    resources: Resources = ctx["resources"]
-    db, job_id, request = resources.db, job["_id"], job["request"]
-    document, dataset = await load_dataset(ctx, request["dataset_name"])
+async def run_training(worker: WorkerContext, job: StoredJob) -> Outcome:
+    db, request = worker.resources.db, job.request
+    document, dataset = await load_dataset(worker, request.dataset_name)
     spec = FitSpec(
-        request["algorithm"],
-        request["hyperparameters"],
-        request["test_size"],
-        request["random_state"],
+        request.algorithm, request.hyperparameters, request.test_size, request.random_state
     )
-    result = await alongside(jobs.set_stage(db, job_id, "fitting"), fit(ctx, spec, dataset))
+    result = await alongside(jobs.set_stage(db, job.id, "fitting"), fit(worker, spec, dataset))
     publishing = publish_model(
         db,
-        resources.gridfs,
+        worker.resources.gridfs,
         payload=result.payload,
         metadata=model_metadata(job, result, document["features"]),
     )
-    model = await alongside(jobs.set_stage(db, job_id, "saving"), publishing)
-    if await jobs.mark_succeeded(db, job_id, model, result.warnings) is None:
-        await unpublish_model(db, resources.gridfs, model)  # cancelled while we fitted
-        return "cancelled"
-    MODEL_ACCURACY.labels(algorithm=request["algorithm"], dataset=request["dataset_name"]).set(
-        result.metrics["test_accuracy"]
-    )
+    model = await alongside(jobs.set_stage(db, job.id, "saving"), publishing)
+    if await jobs.mark_succeeded(db, job.id, model, result.warnings) is None:
+        await unpublish_model(db, worker.resources.gridfs, model)  # cancelled while we fitted
+        return Outcome.cancelled
+    accuracy = result.metrics["test_accuracy"]
+    MODEL_ACCURACY.labels(algorithm=request.algorithm, dataset=request.dataset_name).set(accuracy)
     logger.info(
-        "job %s: %s v%d test_accuracy=%.4f",
-        job_id,
-        model["name"],
-        model["version"],
-        result.metrics["test_accuracy"],
+        "job %s: %s v%d test_accuracy=%.4f", job.id, model["name"], model["version"], accuracy
     )
-    return "succeeded"
+    return Outcome.succeeded
 
 
-async def finish_unfinished(ctx: dict[str, Any], job_id: str) -> str | None:
+async def finish_unfinished(worker: WorkerContext, job_id: str, attempt: int) -> Outcome | None:
     """Settle a job that needs no fit: gone, ended, already published, or out of attempts."""
-    resources: Resources = ctx["resources"]
-    db, attempt = resources.db, ctx["job_try"]
+    db = worker.resources.db
     job = await jobs.get_job(db, job_id)
     if job is None or job["status"] not in jobs.ACTIVE:
-        return "skipped"
+        return Outcome.skipped
     # Only an attempt that started can have published (and the lookup is not by _id).
     published = await db[MODELS].find_one({"job_id": job_id}) if job["attempts"] else None
     if published is not None:
         await jobs.mark_succeeded(db, job_id, published, job.get("warnings", []))
-        return "succeeded"
-    if attempt > resources.settings.job_max_tries:
+        return Outcome.succeeded
+    if attempt > worker.settings.job_max_tries:
         await jobs.mark_failed(
             db, job_id, "WorkerLost", f"the worker stopped during each of {attempt - 1} attempts"
         )
-        return "failed"
+        return Outcome.failed
     return None
 
 
-async def attempt_training(ctx: dict[str, Any], job: dict[str, Any]) -> str:
-    resources: Resources = ctx["resources"]
-    db, job_id = resources.db, job["_id"]
-    timeout = resources.settings.job_timeout_seconds
+async def attempt_training(worker: WorkerContext, job: StoredJob) -> Outcome:
+    db, timeout = worker.resources.db, worker.settings.job_timeout_seconds
     try:
         async with asyncio.timeout(timeout):
-            return await run_training(ctx, job)
+            return await run_training(worker, job)
     except TimeoutError:
-        await jobs.mark_failed(db, job_id, "JobTimeout", f"training took longer than {timeout}s")
+        await jobs.mark_failed(db, job.id, "JobTimeout", f"training took longer than {timeout}s")
     except Exception as exc:
-        logger.info("job %s failed: %s: %s", job_id, type(exc).__name__, exc)
-        await jobs.mark_failed(db, job_id, type(exc).__name__, str(exc))
-    return "failed"
+        logger.info("job %s failed: %s: %s", job.id, type(exc).__name__, exc)
+        await jobs.mark_failed(db, job.id, type(exc).__name__, str(exc))
+    return Outcome.failed
 
 
 async def train_model(ctx: dict[str, Any], job_id: str) -> str:
-    """arq entry point: train the job's model and record how it ended."""
-    settled = await finish_unfinished(ctx, job_id)
+    """arq entry point: train the job's model and record how it ended (the outcome's name)."""
+    worker, attempt = worker_context(ctx), job_attempt(ctx)
+    settled = await finish_unfinished(worker, job_id, attempt)
     if settled is not None:
-        return settled
-    job = await jobs.mark_running(ctx["resources"].db, job_id, ctx["job_try"])
-    if job is None:
-        return "skipped"
+        return settled.value
+    document = await jobs.mark_running(worker.resources.db, job_id, attempt)
+    if document is None:
+        return Outcome.skipped.value
+    job = StoredJob.from_document(document)
     # Cancellation of this coroutine is either an abort (the API marked the job cancelled
     # already) or a worker shutting down (arq queues the job again): nothing to record here.
-    started, outcome = time.perf_counter(), "interrupted"
+    started, outcome = time.perf_counter(), Outcome.interrupted
     try:
-        outcome = await attempt_training(ctx, job)
+        outcome = await attempt_training(worker, job)
     finally:
-        record_outcome(job["request"]["algorithm"], outcome, time.perf_counter() - started)
-    return outcome
+        record_outcome(job.request.algorithm, outcome, time.perf_counter() - started)
+    return outcome.value

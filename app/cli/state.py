@@ -9,7 +9,6 @@ import typer
 
 from app.client import TensorFleetClient, TensorFleetError
 
-EXIT_OK = 0
 EXIT_ERROR = 1  # the server answered with an error, or could not be reached
 EXIT_USAGE = 2  # bad arguments
 EXIT_JOB_FAILED = 3  # the job ended failed or cancelled

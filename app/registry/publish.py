@@ -1,7 +1,7 @@
 """Publishing a trained model: its file into GridFS, then its versioned metadata.
 
-The order is the crash-safety rule of design.md: a crash after the upload leaves a GridFS file
-that no metadata names (the orphan sweep removes it); it never leaves metadata without a file.
+The order is the crash-safety rule (README, Architecture): a crash after the upload leaves a
+GridFS file that no metadata names (the orphan sweep removes it); never metadata without a file.
 Versions rise per name and never repeat, not even after the latest version is deleted: a
 counter per name (collection `model_counters`) hands out numbers with an atomic `$inc`, and the
 unique (name, version) index stays as the guard: should a number already be taken (a counter

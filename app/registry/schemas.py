@@ -29,7 +29,7 @@ class ConfusionRow(BaseModel):
 class ModelMetrics(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    # Null when the score was NaN (design.md: no NaN in documents, store null).
+    # Null when the score was NaN (portability: no NaN in documents, store null).
     train_accuracy: float | None
     test_accuracy: float | None
     precision_macro: float | None = None

@@ -1,8 +1,9 @@
 """The model registry: read, list, delete models and the orphan sweep.
 
 Keyword-only functions over the database and the GridFS bucket the lifespan opened. Deletion
-follows design.md's crash-safety order: metadata first, so no user ever sees a model whose file
-is gone; then the file, whose leftovers (if we crash in between) the sweep removes.
+follows the crash-safety order (README, Architecture): metadata first, so no user ever sees a
+model whose file is gone; then the file, whose leftovers (if we crash in between) the sweep
+removes.
 """
 
 import logging

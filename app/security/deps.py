@@ -80,8 +80,6 @@ requires_train = Depends(train_access)
 requires_submit = Depends(submit_access)
 requires_admin = Depends(admin_access)
 
-ReadAccess = Annotated[Principal, requires_read]
-TrainAccess = Annotated[Principal, requires_train]
 AdminAccess = Annotated[Principal, requires_admin]
 
 

@@ -44,10 +44,6 @@ class RateLimits:
             )
             self._limiter = MovingWindowRateLimiter(storage)
 
-    @property
-    def enabled(self) -> bool:
-        return self._limiter is not None
-
     async def retry_after(self, identity: str, *, train: bool = False) -> int | None:
         """Count one request; the seconds to wait when a limit is exceeded, else None."""
         if self._limiter is None:

@@ -8,12 +8,11 @@ import uuid
 from typing import Any
 
 from arq.connections import ArqRedis
-from arq.jobs import Job
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.exceptions import RedisError
 
 from app.paging import page_count
-from app.training import datasets, jobs
+from app.training import datasets, jobs, queue
 from app.training.algorithms import ALGORITHMS, check_hyperparameters, hyperparameter_table
 from app.training.exceptions import (
     DatasetNotFound,
@@ -33,8 +32,6 @@ from app.training.schemas import (
     JobStatus,
     TrainRequest,
 )
-
-TRAIN_FUNCTION = "train_model"
 
 
 def check_split(test_size: float, n_samples: int, n_classes: int) -> None:
@@ -68,11 +65,11 @@ async def submit_training_job(
     document = jobs.new_job_document(job_id, request)
     await jobs.insert_job(db, document)
     try:
-        queued = await redis.enqueue_job(TRAIN_FUNCTION, job_id, _job_id=job_id)
+        queued = await queue.enqueue_training(redis, job_id)
     except (RedisError, OSError) as exc:
         await jobs.delete_job(db, job_id)
         raise QueueUnavailable(f"the job queue is unavailable: {exc}") from None
-    if queued is None:  # the queue still holds a job of that id from an earlier life
+    if not queued:  # the queue still holds a job of that id from an earlier life
         await jobs.delete_job(db, job_id)
         raise JobAlreadyExists(job_id)
     return document
@@ -95,7 +92,7 @@ async def cancel_job(*, db: AsyncDatabase, redis: ArqRedis, job_id: str) -> dict
         ended = await get_job(db=db, job_id=job_id)
         raise JobAlreadyEnded(job_id, ended["status"])
     with contextlib.suppress(asyncio.TimeoutError, RedisError, OSError):
-        await Job(job_id, redis).abort(timeout=0)
+        await queue.abort_training(redis, job_id)
     return cancelled
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from pymongo import MongoClient
 
 from bench.stack import Stack as BenchStack
-from tests.conftest import Stack
+from tests.support import Stack
 
 
 def test_an_external_store_is_used_named_and_left_as_found(stack: Stack, tmp_path: Path) -> None:

@@ -20,8 +20,8 @@ from app.client import (
 )
 from app.main import create_app
 from app.training.schemas import JobStatus
-from tests.client.conftest import FAILING_SVM
-from tests.conftest import SettingsFactory
+from tests.samples import FAILING_SVM
+from tests.support import SettingsFactory
 
 
 @pytest.fixture(scope="module")

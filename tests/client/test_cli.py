@@ -9,7 +9,8 @@ import pytest
 
 from app.cli.state import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_TIMEOUT, EXIT_USAGE
 from devstack.services import free_port
-from tests.client.conftest import PROJECT, Server, Tensorfleet
+from tests.client.conftest import Server, Tensorfleet
+from tests.support import PROJECT
 
 
 def ok_json(result) -> object:

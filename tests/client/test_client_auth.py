@@ -8,7 +8,7 @@ from asgi_lifespan import LifespanManager
 
 from app.client import AsyncTensorFleetClient, Forbidden, Unauthorized
 from app.main import create_app
-from tests.conftest import SettingsFactory
+from tests.support import SettingsFactory
 
 ADMIN_KEY = "tf_client-auth-" + "k3y" * 12
 

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.client.conftest import PROJECT, Server
+from tests.client.conftest import Server
+from tests.support import PROJECT
 
 GUIDE = (PROJECT / "docs" / "guide.md").read_text()
 LOCAL_ONLY = [["make run"], ["make demo"]]  # what `make run` / `make demo` are; run by hand

@@ -16,7 +16,8 @@ from app.client import (
 )
 from app.training.schemas import JobStatus, TrainRequest
 from devstack.services import free_port
-from tests.client.conftest import FAILING_SVM, Server
+from tests.client.conftest import Server
+from tests.samples import FAILING_SVM
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 
 from app.config import Settings
-from tests.faults.conftest import AUTH, ENDED, job_states, wait_for
-from tests.processes import PrivateStack, run_api, run_worker
+from tests.samples import FAULTS_AUTH as AUTH
+from tests.support import ENDED, PrivateStack, job_states, run_api, run_worker, wait_for
 
 JOBS_BEFORE = 12
 
@@ -35,7 +35,7 @@ async def test_redis_restart_loses_no_acknowledged_job(
         run_api(fault_settings, tmp_path / "api.log") as api,
         run_worker(fault_settings, worker_log) as worker,
     ):
-        async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=api.url, timeout=30, headers=AUTH) as http:
             accepted = []
             for n in range(JOBS_BEFORE):
                 response = await http.post("/train", json=body(n), headers=AUTH)

@@ -4,55 +4,17 @@ Models are made with the real publish path (GridFS file, then versioned metadata
 fitted estimator; each test's models, and any file it planted, are removed after it.
 """
 
-import io
-import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
-from functools import cache
+from collections.abc import AsyncIterator
 from typing import Any
 
-import joblib
 import pytest
 from gridfs import AsyncGridFSBucket
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from sklearn.datasets import load_iris
-from sklearn.tree import DecisionTreeClassifier
 
 from app.config import Settings
 from app.registry.publish import publish_model
-
-MakeModel = Callable[..., Awaitable[dict[str, Any]]]
-_job_numbers = itertools.count(1)
-
-
-@cache
-def iris_model_bytes() -> bytes:
-    iris = load_iris()
-    estimator = DecisionTreeClassifier(max_depth=3, random_state=0).fit(iris.data, iris.target)
-    buffer = io.BytesIO()
-    joblib.dump(estimator, buffer)
-    return buffer.getvalue()
-
-
-def model_metadata(
-    *,
-    name: str = "iris-tree",
-    algorithm: str = "decision_tree",
-    dataset_name: str = "iris",
-    test_accuracy: float | None = 0.9,
-) -> dict[str, Any]:
-    iris = load_iris()
-    return {
-        "name": name,
-        "algorithm": algorithm,
-        "hyperparameters": {"max_depth": 3, "random_state": 0},
-        "metrics": {"train_accuracy": 0.97, "test_accuracy": test_accuracy},
-        "dataset_name": dataset_name,
-        "features": list(iris.feature_names),
-        "classes": [str(label) for label in iris.target_names],
-        "job_id": f"job-{next(_job_numbers)}",
-        "library_versions": {"scikit-learn": "test", "joblib": joblib.__version__},
-    }
+from tests.samples import MakeModel, iris_model_bytes, model_metadata
 
 
 @pytest.fixture(scope="module")

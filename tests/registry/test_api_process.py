@@ -15,16 +15,12 @@ import httpx
 import joblib
 import psutil
 import pytest
-from gridfs import AsyncGridFSBucket
 from pydantic import MongoDsn
-from pymongo import AsyncMongoClient
 
 from app.config import Settings
-from app.registry.publish import publish_model
 from devstack.services import ferretdb_service, free_port
-from tests.conftest import SettingsFactory
-from tests.processes import Process, run_api
-from tests.registry.conftest import iris_model_bytes, model_metadata
+from tests.samples import iris_model_bytes, publish
+from tests.support import Process, SettingsFactory, run_api
 
 BIG = 64 * 1024 * 1024
 
@@ -33,16 +29,6 @@ BIG = 64 * 1024 * 1024
 def api(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
     with run_api(settings, tmp_path_factory.mktemp("api") / "api.log") as process:
         yield process
-
-
-async def publish(settings: Settings, payload: bytes, **fields: object) -> dict:
-    mongo = AsyncMongoClient(str(settings.mongodb_url))
-    try:
-        db = mongo[settings.mongodb_db]
-        metadata = model_metadata(**fields)
-        return await publish_model(db, AsyncGridFSBucket(db), payload=payload, metadata=metadata)
-    finally:
-        await mongo.close()
 
 
 def seed_command(api: Process, command: str, cwd: Path) -> str:

@@ -10,8 +10,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.main import create_app
-from tests.conftest import SettingsFactory
-from tests.registry.conftest import MakeModel
+from tests.samples import MakeModel
+from tests.support import SettingsFactory
 
 
 async def plant_file(bucket: AsyncGridFSBucket, *, age_seconds: int = 0) -> object:

@@ -7,7 +7,7 @@ import httpx
 import joblib
 import pytest
 
-from tests.registry.conftest import MakeModel
+from tests.samples import MakeModel
 
 
 async def test_download_is_the_joblib_file_with_honest_headers(

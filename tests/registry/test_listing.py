@@ -8,7 +8,7 @@ import pytest
 from app.indexes import INDEXES
 from app.registry.listing import FILTER_FIELDS, ModelFilter, index_keys, index_name
 from app.registry.schemas import ModelSort
-from tests.registry.conftest import MakeModel
+from tests.samples import MakeModel
 
 
 async def make_models(make_model: MakeModel, count: int, **fields: object) -> list[dict]:

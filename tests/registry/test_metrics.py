@@ -5,7 +5,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.config import Settings
 from app.main import create_app
-from tests.registry.conftest import MakeModel
+from tests.samples import MakeModel
 
 SEED_METRICS = (
     "api_requests_total",

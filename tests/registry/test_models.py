@@ -4,7 +4,7 @@ import httpx
 import pytest
 from bson import ObjectId
 
-from tests.registry.conftest import MakeModel
+from tests.samples import MakeModel
 
 
 async def test_read_by_id_returns_the_metadata(

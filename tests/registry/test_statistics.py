@@ -4,7 +4,7 @@ import httpx
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from tests.registry.conftest import MakeModel
+from tests.samples import MakeModel
 
 
 @pytest.fixture

@@ -1,22 +1,14 @@
 """The security tests run the app with AUTH_ENABLED and a bootstrap admin key, and make keys
 of each scope through the API itself."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from app.config import Settings
-from tests.conftest import SettingsFactory
-
-BOOTSTRAP_KEY = "tf_bootstrap-" + "b00t" * 10
-ADMIN = {"Authorization": f"Bearer {BOOTSTRAP_KEY}"}
-
-MakeKey = Callable[..., Awaitable[dict]]
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
+from tests.samples import ADMIN, BOOTSTRAP_KEY, MakeKey
+from tests.support import SettingsFactory
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.security.conftest import ADMIN, bearer
+from tests.samples import ADMIN, bearer
 
 PUBLIC = {("get", "/health")}  # probes; /metrics, /docs and /openapi.json are not in the doc
 SCOPES = ("read", "train", "admin")
@@ -91,7 +91,8 @@ async def test_a_key_reaches_exactly_the_operations_its_scope_includes(
             if method != "head":
                 assert needed in response.json()["detail"]
         else:
-            assert response.status_code not in (401, 403), (scope, method, path, response.text)
+            allowed = response.status_code not in (401, 403) and response.status_code < 500
+            assert allowed, (scope, method, path, response.status_code, response.text)
 
 
 async def test_x_api_key_header_works_like_bearer(

@@ -16,11 +16,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.config import Settings
-from tests.conftest import SettingsFactory
-from tests.processes import Process, run_api
-from tests.registry.conftest import iris_model_bytes
-from tests.registry.test_api_process import publish
-from tests.security.conftest import ADMIN, BOOTSTRAP_KEY
+from tests.samples import ADMIN, BOOTSTRAP_KEY, iris_model_bytes, publish
+from tests.support import Process, SettingsFactory, run_api
 
 EXAMPLES_PER_OPERATION = 30
 CHECKS = [

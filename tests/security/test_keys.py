@@ -7,7 +7,7 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from app.config import Settings
-from tests.security.conftest import ADMIN, MakeKey, bearer
+from tests.samples import ADMIN, MakeKey, bearer
 
 
 async def stored_keys(settings: Settings) -> list[dict]:

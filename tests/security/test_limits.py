@@ -11,8 +11,8 @@ from asgi_lifespan import LifespanManager
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import SettingsFactory
-from tests.security.conftest import ADMIN, BOOTSTRAP_KEY, MakeKey, bearer
+from tests.samples import ADMIN, BOOTSTRAP_KEY, MakeKey, bearer
+from tests.support import SettingsFactory
 
 
 @asynccontextmanager

@@ -9,9 +9,8 @@ import pytest
 from pydantic import MongoDsn
 
 from app.config import Settings
-from tests.conftest import SettingsFactory, Stack
-from tests.processes import PROJECT, run_api, settings_env
-from tests.security.conftest import bearer
+from tests.samples import bearer
+from tests.support import PROJECT, SettingsFactory, Stack, run_api, settings_env
 
 BOOTSTRAP = "5ec7e7" * 11  # like `openssl rand -hex 32`: no tf_ prefix needed
 DB_PASSWORD = "Db-Pa55word-log-check"

@@ -9,11 +9,17 @@ import pytest
 
 from app.config import Settings
 from app.resources import Resources
-from tests.conftest import SettingsFactory
-from tests.processes import Process, spawn
-from tests.training.conftest import start_worker, stop_worker, wait_for_job, wait_for_stage
+from tests.support import (
+    Process,
+    SettingsFactory,
+    spawn,
+    start_worker,
+    stop_worker,
+    wait_for_job,
+    wait_for_stage,
+)
 
-JOB_TIMEOUT_SECONDS = 8
+JOB_TIMEOUT_SECONDS = 15  # long enough for the retried fit to finish on a busy machine
 
 
 async def fitting_in_a_worker_process(
@@ -53,8 +59,7 @@ async def test_killed_worker_mid_fit_the_job_is_run_again_and_ends(
         job = await wait_for_job(client, job_id, timeout=JOB_TIMEOUT_SECONDS + 90)
     finally:
         second.stop()
-    assert job["attempts"] == 2, job
-    assert job["status"] == "succeeded" or job["error"]["message"], job
+    assert (job["status"], job["attempts"]) == ("succeeded", 2), job
     await assert_no_orphans(resources)
 
 

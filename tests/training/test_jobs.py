@@ -13,7 +13,7 @@ from app.registry.publish import publish_model
 from app.resources import Resources
 from app.training import jobs
 from app.training.schemas import TrainRequest
-from tests.training.conftest import start_worker, stop_worker, wait_for_job, wait_for_stage
+from tests.support import start_worker, stop_worker, wait_for_job, wait_for_stage
 
 IRIS_TREE = {"dataset_name": "iris", "algorithm": "decision_tree", "model_name": "tree"}
 SLOW_FOREST = {

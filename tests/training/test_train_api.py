@@ -11,7 +11,8 @@ from bson import ObjectId
 from app.resources import Resources
 from app.training.datasets import bundled_samples
 from app.training.fitting import FitSpec, split
-from tests.training.conftest import SEED_BODY, wait_for_job
+from tests.samples import SEED_BODY
+from tests.support import wait_for_job
 
 
 async def load_model(resources: Resources, model_id: str):

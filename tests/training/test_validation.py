@@ -5,7 +5,7 @@ import pytest
 
 from app.config import Settings
 from app.resources import Resources
-from tests.training.conftest import SEED_BODY
+from tests.samples import SEED_BODY
 
 
 async def assert_nothing_queued(resources: Resources, settings: Settings) -> None:

@@ -8,8 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.config import Settings
 from devstack.services import free_port
-from tests.processes import spawn
-from tests.training.conftest import wait_for_job
+from tests.support import spawn, wait_for_job
 
 
 async def scrape(port: int) -> dict[tuple[str, frozenset], float]:

@@ -1,0 +1,74 @@
+"""Every collection and every index the service uses: the one place either is named.
+
+Created at start-up (API and worker), idempotently. Each list query sorts on a compound index
+ending in `_id`, so pages are stable and a deep page walks the index, not the collection. A
+query that names its index as a hint gets the name from here, built the same way the index was.
+"""
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+# Collections.
+MODELS = "models"
+MODEL_COUNTERS = "model_counters"  # the next version number per model name
+JOBS = "jobs"
+JOB_ENDINGS = "job_endings"  # one document per ended job: the claim on its terminal state
+DATASETS = "datasets"
+DATASET_BUCKET = "datasets"  # GridFS bucket of the datasets' CSV files
+API_KEYS = "api_keys"
+FILES = "fs.files"  # the model files' GridFS bucket (the default one)
+CHUNKS = "fs.chunks"
+
+# The model list: each (filter, sort) pair the API accepts has one index,
+# `[<filter field>,] <sort field>, _id`; the names are `[<filter>_]<sort>`.
+MODEL_LIST_FILTERS: dict[str, str] = {  # field -> its part of the index name
+    "name": "name",
+    "algorithm": "algorithm",
+    "dataset_name": "dataset",
+}
+MODEL_LIST_SORTS: dict[str, str] = {  # field -> its part of the index name
+    "created_at": "created",
+    "version": "version",
+    "metrics.test_accuracy": "test_accuracy",
+}
+NAME_VERSION_UNIQUE = "name_version_unique"
+
+
+def model_list_index_name(filter_field: str | None, sort_field: str) -> str:
+    sort = MODEL_LIST_SORTS[sort_field]
+    return f"{MODEL_LIST_FILTERS[filter_field]}_{sort}" if filter_field else sort
+
+
+def model_list_keys(filter_field: str | None, sort_field: str) -> list[tuple[str, int]]:
+    keys = [(sort_field, DESCENDING), ("_id", DESCENDING)]
+    return [(filter_field, ASCENDING), *keys] if filter_field else keys
+
+
+def _model_list_indexes() -> list[IndexModel]:
+    return [
+        IndexModel(model_list_keys(field, sort), name=model_list_index_name(field, sort))
+        for field in (None, *MODEL_LIST_FILTERS)
+        for sort in MODEL_LIST_SORTS
+    ]
+
+
+INDEXES: dict[str, list[IndexModel]] = {
+    MODELS: [
+        IndexModel(
+            [("name", ASCENDING), ("version", ASCENDING)], unique=True, name=NAME_VERSION_UNIQUE
+        ),
+        *_model_list_indexes(),
+        IndexModel([("job_id", ASCENDING)], name="job"),
+        IndexModel([("file_id", ASCENDING)], name="file"),
+    ],
+    JOBS: [
+        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created"),
+        IndexModel(
+            [("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+            name="status_created",
+        ),
+    ],
+    DATASETS: [IndexModel([("name", ASCENDING)], unique=True, name="name_unique")],
+    API_KEYS: [IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")],
+    # The orphan sweep's range on upload time.
+    FILES: [IndexModel([("uploadDate", ASCENDING)], name="upload_date")],
+}

@@ -1,0 +1,64 @@
+"""The training queue's contract, owned here and imported by both the API and the worker.
+
+The API queues a job under the function name the worker registers, with the job id as arq's
+job id (so a second enqueue of a live job is refused), and aborts it by that id; the worker
+registers the function with the retry count and timeout below. Change any of them here and
+both sides change together.
+"""
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from arq import func
+from arq.connections import ArqRedis
+from arq.jobs import Job, JobStatus
+from arq.worker import Function
+
+from app.config import Settings
+
+TRAIN_FUNCTION = "train_model"
+# Our own timeout (JOB_TIMEOUT_SECONDS) bounds the whole job; arq's is a backstop just above it,
+# and a job whose worker died is re-run once arq's in-progress key expires (its timeout + 10 s).
+ARQ_TIMEOUT_MARGIN_SECONDS = 5
+
+
+async def enqueue_training(redis: ArqRedis, job_id: str) -> bool:
+    """Queue the job; False when the queue still holds a job of that id (an earlier life)."""
+    return await redis.enqueue_job(TRAIN_FUNCTION, job_id, _job_id=job_id) is not None
+
+
+def _queued_job(redis: ArqRedis, job_id: str) -> Job:
+    # On the pool's own queue (QUEUE_NAME): arq's Job defaults to "arq:queue", where a job
+    # queued on any other queue always looks not found.
+    return Job(job_id, redis, _queue_name=redis.default_queue_name)
+
+
+async def abort_training(redis: ArqRedis, job_id: str) -> None:
+    """Ask the worker running the job to stop it; returns at once (no wait for the answer)."""
+    await _queued_job(redis, job_id).abort(timeout=0)
+
+
+async def training_status(redis: ArqRedis, job_id: str) -> JobStatus:
+    """What the queue knows of the job: queued, in progress, complete or not found."""
+    return await _queued_job(redis, job_id).status()
+
+
+def arq_timeout_seconds(settings: Settings) -> int:
+    return settings.job_timeout_seconds + ARQ_TIMEOUT_MARGIN_SECONDS
+
+
+def arq_max_tries(settings: Settings) -> int:
+    """JOB_MAX_TRIES attempts, and one more that only settles the job as failed (WorkerLost)."""
+    return settings.job_max_tries + 1
+
+
+def training_function(
+    coroutine: Callable[..., Coroutine[Any, Any, Any]], settings: Settings
+) -> Function:
+    """The worker's registration of the training job under this contract."""
+    return func(
+        coroutine,
+        name=TRAIN_FUNCTION,
+        timeout=arq_timeout_seconds(settings),
+        max_tries=arq_max_tries(settings),
+    )

@@ -1,0 +1,80 @@
+"""The lost-job check, branch by branch: what it does with an active job the queue has lost,
+still holds, or has finished without the job recording an end."""
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from arq.jobs import JobStatus
+
+from app.config import Settings
+from app.resources import Resources
+from app.training import jobs, queue
+from app.training.schemas import TrainRequest
+from tests.support import run_burst
+from workers.context import CONTEXT_KEY, WorkerContext
+from workers.pool import FitPool
+from workers.requeue import requeue_lost_jobs
+
+IRIS_TREE = TrainRequest(dataset_name="iris", algorithm="decision_tree", model_name="tree")
+
+
+@pytest.fixture
+async def ctx(resources: Resources) -> AsyncIterator[dict[str, Any]]:
+    """arq's ctx as the worker's start-up leaves it (the pool is never used here)."""
+    pool = FitPool(1, 1)
+    yield {CONTEXT_KEY: WorkerContext(resources, pool)}
+    pool.shutdown()
+
+
+async def an_active_job(resources: Resources, job_id: str, *, age_seconds: float) -> None:
+    document = jobs.new_job_document(job_id, IRIS_TREE)
+    document["created_at"] -= timedelta(seconds=age_seconds)
+    await jobs.insert_job(resources.db, document)
+
+
+async def status_of(resources: Resources, job_id: str) -> tuple[str, JobStatus]:
+    job = await jobs.get_job(resources.db, job_id)
+    assert job is not None
+    return job["status"], await queue.training_status(resources.redis, job_id)
+
+
+async def test_a_stale_job_missing_from_the_queue_is_queued_again(
+    ctx: dict[str, Any], resources: Resources, settings: Settings
+) -> None:
+    await an_active_job(resources, "missing", age_seconds=settings.job_requeue_after_seconds + 1)
+    assert await requeue_lost_jobs(ctx) == 1
+    assert await status_of(resources, "missing") == ("queued", JobStatus.queued)
+
+
+async def test_a_recent_job_missing_from_the_queue_is_left_for_its_enqueue(
+    ctx: dict[str, Any], resources: Resources, settings: Settings
+) -> None:
+    """The API records a job just before queueing it: a young job may be on its way."""
+    await an_active_job(resources, "young", age_seconds=0)
+    assert await requeue_lost_jobs(ctx) == 0
+    assert await status_of(resources, "young") == ("queued", JobStatus.not_found)
+
+
+async def test_a_stale_job_still_in_the_queue_is_left_alone(
+    ctx: dict[str, Any], resources: Resources, settings: Settings
+) -> None:
+    await an_active_job(resources, "waiting", age_seconds=settings.job_requeue_after_seconds + 1)
+    assert await queue.enqueue_training(resources.redis, "waiting")
+    assert await requeue_lost_jobs(ctx) == 0
+    assert await status_of(resources, "waiting") == ("queued", JobStatus.queued)
+
+
+async def test_a_job_the_queue_finished_without_an_end_is_marked_worker_lost(
+    ctx: dict[str, Any], resources: Resources, settings: Settings
+) -> None:
+    # arq holds a result for the id (here: a run that found no job to train) while the record
+    # still says running, as when arq gave up on the job after its last try.
+    assert await queue.enqueue_training(resources.redis, "given_up")
+    await run_burst(settings)
+    await an_active_job(resources, "given_up", age_seconds=settings.job_requeue_after_seconds + 1)
+    assert await requeue_lost_jobs(ctx) == 0
+    job = await jobs.get_job(resources.db, "given_up")
+    assert job is not None and job["status"] == "failed"
+    assert job["error"] == {"type": "WorkerLost", "message": "the queue gave up on this job"}

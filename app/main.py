@@ -9,7 +9,6 @@ from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
-from app.indexes import INDEXES
 from app.metrics import install_metrics
 from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
@@ -18,6 +17,7 @@ from app.security.body import BodySizeLimit
 from app.security.deps import metrics_access
 from app.security.guard import open_guard
 from app.security.openapi import describe_security
+from app.storage import INDEXES
 from app.training.datasets import load_samples
 
 logger = logging.getLogger(__name__)

@@ -19,10 +19,10 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient, MongoClient
 from pymongo.collection import Collection
 
-from app.indexes import INDEXES
 from app.registry.listing import after_query, encode_cursor, sort_spec
 from app.registry.schemas import ModelSort, SortOrder
 from app.resources import ensure_indexes
+from app.storage import INDEXES
 from bench import mlflow_bridge
 from bench.stack import Stack
 from bench.stats import ratio, summarize

@@ -20,8 +20,7 @@ import httpx
 import psutil
 from pymongo import MongoClient
 
-from app.registry.publish import COUNTERS, MODELS
-from app.training.jobs import ENDINGS, JOBS
+from app.storage import CHUNKS, FILES, JOB_ENDINGS, JOBS, MODEL_COUNTERS, MODELS
 from devstack.services import (
     PROJECT,
     Service,
@@ -147,7 +146,7 @@ class Stack:
         so a run after 500 earlier jobs is slower for that reason alone."""
         with MongoClient[dict[str, Any]](self.mongodb_url) as client:
             db = client[self.database]
-            for name in (JOBS, ENDINGS, MODELS, COUNTERS, "fs.files", "fs.chunks"):
+            for name in (JOBS, JOB_ENDINGS, MODELS, MODEL_COUNTERS, FILES, CHUNKS):
                 db[name].delete_many({})
 
     def log(self, name: str) -> Path:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from app.registry.publish import MODELS, publish_model, unpublish_model
+from app.registry.publish import publish_model, unpublish_model
+from app.storage import MODELS
 from app.training import jobs
 from app.training.datasets import Dataset, get_dataset_document, read_dataset
 from app.training.fitting import FitResult, FitSpec, fit_and_evaluate, library_versions

@@ -12,8 +12,8 @@ from typing import Any
 from arq import Worker, cron
 
 from app.config import Settings
-from app.indexes import INDEXES
 from app.resources import ensure_indexes, open_resources, redis_settings
+from app.storage import INDEXES
 from app.training.queue import training_function
 from workers.context import CONTEXT_KEY, WorkerContext
 from workers.pool import FitPool

@@ -23,7 +23,6 @@ logger = logging.getLogger(__name__)
 
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MEDIA_TYPE = "application/octet-stream"
-CHUNKS = "fs.chunks"
 CHUNKS_PER_BATCH = 4  # ~1 MiB of 255 KiB chunks held at a time
 
 

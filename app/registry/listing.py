@@ -1,9 +1,9 @@
 """How a model list query is built: filters, sort, index hint and the `after` cursor.
 
-Every (filter, sort) pair the API accepts maps to one compound index of app/indexes.py:
-`[<filter field>,] <sort field>, _id`. The query names that index as its hint, so a listing
-never scans the collection; with `after`, the index is entered at the cursor's key, so a deep
-page costs the same as the first.
+Every (filter, sort) pair the API accepts maps to one compound index,
+`[<filter field>,] <sort field>, _id` (app/storage.py). The query names that index as its hint,
+so a listing never scans the collection; with `after`, the index is entered at the cursor's
+key, so a deep page costs the same as the first.
 """
 
 import base64
@@ -17,23 +17,15 @@ from pymongo import ASCENDING, DESCENDING
 
 from app.registry.exceptions import InvalidCursor
 from app.registry.schemas import ModelSort, SortOrder
+from app.storage import MODEL_LIST_FILTERS, model_list_index_name, model_list_keys
 
 SORT_FIELDS: dict[ModelSort, str] = {
     ModelSort.created_at: "created_at",
     ModelSort.version: "version",
     ModelSort.test_accuracy: "metrics.test_accuracy",
 }
-SORT_INDEX_SUFFIX: dict[ModelSort, str] = {
-    ModelSort.created_at: "created",
-    ModelSort.version: "version",
-    ModelSort.test_accuracy: "test_accuracy",
-}
 # Filter fields in the order we prefer them as the index prefix (most selective first).
-FILTER_FIELDS: dict[str, str] = {
-    "name": "name",
-    "algorithm": "algorithm",
-    "dataset_name": "dataset",
-}
+FILTER_FIELDS = tuple(MODEL_LIST_FILTERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +43,13 @@ class ModelFilter:
 
 
 def index_name(model_filter: ModelFilter, sort: ModelSort) -> str:
-    """The name of the index (in app/indexes.py) that serves this filter and sort."""
-    prefix = model_filter.prefix()
-    suffix = SORT_INDEX_SUFFIX[sort]
-    return f"{FILTER_FIELDS[prefix]}_{suffix}" if prefix else suffix
+    """The name of the index (in app/storage.py) that serves this filter and sort."""
+    return model_list_index_name(model_filter.prefix(), SORT_FIELDS[sort])
 
 
 def index_keys(model_filter: ModelFilter, sort: ModelSort) -> list[tuple[str, int]]:
-    """The key pattern that index must have."""
-    prefix = model_filter.prefix()
-    keys = [(SORT_FIELDS[sort], DESCENDING), ("_id", DESCENDING)]
-    return [(prefix, ASCENDING), *keys] if prefix else keys
+    """The key pattern that index has."""
+    return model_list_keys(model_filter.prefix(), SORT_FIELDS[sort])
 
 
 def sort_spec(sort: ModelSort, order: SortOrder) -> list[tuple[str, int]]:

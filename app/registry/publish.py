@@ -20,8 +20,8 @@ from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-MODELS = "models"
-COUNTERS = "model_counters"
+from app.storage import MODEL_COUNTERS, MODELS
+
 MAX_VERSION_ATTEMPTS = 100
 
 
@@ -43,7 +43,7 @@ async def upload_model_file(
 
 async def _increment(db: AsyncDatabase, name: str) -> int | None:
     """The name's next number, or None when the name has no counter yet."""
-    counter = await db[COUNTERS].find_one_and_update(
+    counter = await db[MODEL_COUNTERS].find_one_and_update(
         {"_id": name}, {"$inc": {"last": 1}}, return_document=ReturnDocument.AFTER
     )
     return None if counter is None else counter["last"]
@@ -60,9 +60,9 @@ async def catch_up_counter(db: AsyncDatabase, name: str) -> None:
     )
     highest = {"$max": {"last": latest["version"] if latest else 0}}
     try:
-        await db[COUNTERS].update_one({"_id": name}, highest, upsert=True)
+        await db[MODEL_COUNTERS].update_one({"_id": name}, highest, upsert=True)
     except DuplicateKeyError:  # another publisher created the counter at the same moment
-        await db[COUNTERS].update_one({"_id": name}, highest)
+        await db[MODEL_COUNTERS].update_one({"_id": name}, highest)
 
 
 async def next_version(db: AsyncDatabase, name: str) -> int:

@@ -27,12 +27,11 @@ from app.registry.listing import (
     index_name,
     sort_spec,
 )
-from app.registry.publish import MODELS
 from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder, SweepRead
+from app.storage import FILES, MODELS, NAME_VERSION_UNIQUE
 
 logger = logging.getLogger(__name__)
 
-FILES = "fs.files"
 SWEEP_BATCH = 500
 
 
@@ -57,7 +56,7 @@ async def get_model_version(db: AsyncDatabase, *, name: str, version: int | None
     if version is not None:
         query["version"] = version
     document = await db[MODELS].find_one(
-        query, sort=[("version", DESCENDING)], hint="name_version_unique"
+        query, sort=[("version", DESCENDING)], hint=NAME_VERSION_UNIQUE
     )
     if document is None:
         which = "any version" if version is None else f"version {version}"

@@ -10,11 +10,9 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.registry.publish import MODELS
 from app.registry.schemas import AlgorithmStatistics, ModelRead, StatisticsRead
+from app.storage import FILES, JOBS, MODELS, model_list_index_name
 
-JOBS = "jobs"
-FILES = "fs.files"
 RECENT = 5
 HAS_ACCURACY = {"metrics.test_accuracy": {"$type": "number"}}
 
@@ -49,7 +47,10 @@ async def algorithm_statistics(db: AsyncDatabase) -> list[AlgorithmStatistics]:
 
 async def recent_models(db: AsyncDatabase) -> list[ModelRead]:
     cursor = db[MODELS].find(
-        {}, sort=[("created_at", -1), ("_id", -1)], limit=RECENT, hint="created"
+        {},
+        sort=[("created_at", -1), ("_id", -1)],
+        limit=RECENT,
+        hint=model_list_index_name(None, "created_at"),
     )
     return [ModelRead.from_document(document) async for document in cursor]
 

@@ -32,6 +32,7 @@ from app.registry.schemas import (
 )
 from app.registry.statistics import registry_statistics
 from app.security.deps import requires_admin, requires_read
+from app.storage import CHUNKS
 from app.training.schemas import IDENTIFIER_PATTERN
 
 MAX_LIMIT = 100
@@ -166,7 +167,7 @@ async def download_model(
     if request.method == "HEAD":
         return Response(headers=headers, media_type=download.MEDIA_TYPE)
     MODEL_DOWNLOADS.labels(str(model.get("algorithm", "unknown"))).inc()
-    chunks = download.iter_chunks(grid_out, db[download.CHUNKS])
+    chunks = download.iter_chunks(grid_out, db[CHUNKS])
     return download.ModelFileResponse(chunks, headers=headers)
 
 

@@ -10,7 +10,6 @@ from fastapi import HTTPException, status
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.config import Settings
-from app.resources import ensure_indexes
 from app.security import keys
 from app.security.ratelimit import RateLimits
 from app.security.schemas import Scope
@@ -106,5 +105,4 @@ class Guard:
 
 
 async def open_guard(settings: Settings, db: AsyncDatabase) -> Guard:
-    await ensure_indexes(db, keys.INDEXES)
     return Guard(settings, db, RateLimits(settings))

@@ -9,18 +9,17 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.security.exceptions import KeyNotFound
 from app.security.schemas import SCOPE_RANK, KeyCreate, KeyCreated, KeyRead, Scope
+from app.storage import API_KEYS
 
-COLLECTION = "api_keys"
 KEY_PREFIX = "tf_"
 MAX_KEY_LENGTH = 256
 SHOWN_PREFIX = 10  # characters of a key kept in clear, to recognise it in a listing
 LAST_USED_EVERY = timedelta(minutes=1)
-INDEXES = {COLLECTION: [IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")]}
 
 
 def new_key() -> str:
@@ -54,19 +53,19 @@ async def create_key(
         "last_used_at": None,
         "revoked_at": None,
     }
-    await db[COLLECTION].insert_one(document)
+    await db[API_KEYS].insert_one(document)
     return KeyCreated(key=key, **key_read(document).model_dump())
 
 
 async def list_keys(db: AsyncDatabase, *, include_revoked: bool) -> list[KeyRead]:
     query: dict[str, Any] = {} if include_revoked else {"revoked_at": None}
-    cursor = db[COLLECTION].find(query, projection={"hash": 0}, sort=[("created_at", ASCENDING)])
+    cursor = db[API_KEYS].find(query, projection={"hash": 0}, sort=[("created_at", ASCENDING)])
     return [key_read(d) async for d in cursor.limit(10_000)]
 
 
 async def revoke_key(db: AsyncDatabase, *, key_id: str) -> KeyRead:
     """Mark the key revoked (kept for the record); KeyNotFound when there is no such key."""
-    keys = db[COLLECTION]
+    keys = db[API_KEYS]
     await keys.update_one({"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": now()}})
     document = await keys.find_one({"_id": key_id}, projection={"hash": 0})
     if document is None:
@@ -75,17 +74,17 @@ async def revoke_key(db: AsyncDatabase, *, key_id: str) -> KeyRead:
 
 
 async def find_active_key(db: AsyncDatabase, key: str) -> dict[str, Any] | None:
-    return await db[COLLECTION].find_one(
+    return await db[API_KEYS].find_one(
         {"hash": key_hash(key), "revoked_at": None}, projection={"hash": 0}
     )
 
 
 async def touch(db: AsyncDatabase, key_id: str, now: datetime) -> None:
-    await db[COLLECTION].update_one({"_id": key_id}, {"$set": {"last_used_at": now}})
+    await db[API_KEYS].update_one({"_id": key_id}, {"$set": {"last_used_at": now}})
 
 
 async def count_admin_keys(db: AsyncDatabase) -> int:
-    return await db[COLLECTION].count_documents({"revoked_at": None, "scopes": Scope.admin.value})
+    return await db[API_KEYS].count_documents({"revoked_at": None, "scopes": Scope.admin.value})
 
 
 def now() -> datetime:

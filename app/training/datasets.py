@@ -18,8 +18,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from sklearn.datasets import load_iris, load_wine
 
-DATASETS = "datasets"
-BUCKET = "datasets"
+from app.storage import DATASET_BUCKET, DATASETS
+
 TARGET_COLUMN = "target"
 
 
@@ -93,7 +93,7 @@ async def store_dataset(db: AsyncDatabase, name: str, description: str, dataset:
     if await db[DATASETS].find_one({"name": name}, projection={"_id": 1}):
         return False
     payload = to_csv(dataset)
-    bucket = AsyncGridFSBucket(db, bucket_name=BUCKET)
+    bucket = AsyncGridFSBucket(db, bucket_name=DATASET_BUCKET)
     file_id = await bucket.upload_from_stream(f"{name}.csv", payload, metadata={"kind": "dataset"})
     document = describe(name, description, dataset) | {
         "file_id": file_id,
@@ -128,6 +128,6 @@ async def list_dataset_documents(db: AsyncDatabase) -> list[dict[str, Any]]:
 
 
 async def read_dataset(db: AsyncDatabase, document: dict[str, Any]) -> Dataset:
-    bucket = AsyncGridFSBucket(db, bucket_name=BUCKET)
+    bucket = AsyncGridFSBucket(db, bucket_name=DATASET_BUCKET)
     stream = await bucket.open_download_stream(document["file_id"])
     return from_csv(await stream.read())

@@ -19,11 +19,10 @@ from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from app.storage import JOB_ENDINGS, JOBS
 from app.training.exceptions import JobAlreadyExists
 from app.training.schemas import JobStatus, TrainRequest
 
-JOBS = "jobs"
-ENDINGS = "job_endings"
 STAGE_FRACTION = {"queued": 0.0, "loading_data": 0.1, "fitting": 0.2, "saving": 0.9, "done": 1.0}
 ACTIVE = [JobStatus.queued.value, JobStatus.running.value]
 
@@ -67,7 +66,7 @@ async def get_job(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
 
 async def delete_job(db: AsyncDatabase, job_id: str) -> None:
     await db[JOBS].delete_one({"_id": job_id})
-    await db[ENDINGS].delete_one({"_id": job_id})
+    await db[JOB_ENDINGS].delete_one({"_id": job_id})
 
 
 async def list_jobs(
@@ -91,7 +90,7 @@ async def _update(db: AsyncDatabase, job_id: str, changes: dict[str, Any]) -> di
 
 
 async def _ending(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
-    return await db[ENDINGS].find_one({"_id": job_id})
+    return await db[JOB_ENDINGS].find_one({"_id": job_id})
 
 
 async def _restore(db: AsyncDatabase, job_id: str, undo: dict[str, Any]) -> None:
@@ -128,7 +127,7 @@ async def _end(db: AsyncDatabase, job_id: str, changes: dict[str, Any]) -> dict[
     between its claim and its write.
     """
     try:
-        await db[ENDINGS].insert_one({"_id": job_id, "changes": changes, "at": now()})
+        await db[JOB_ENDINGS].insert_one({"_id": job_id, "changes": changes, "at": now()})
     except DuplicateKeyError:
         await _restore(db, job_id, {})
         return None

@@ -5,9 +5,9 @@ import itertools
 import httpx
 import pytest
 
-from app.indexes import INDEXES
 from app.registry.listing import FILTER_FIELDS, ModelFilter, index_keys, index_name
 from app.registry.schemas import ModelSort
+from app.storage import INDEXES
 from tests.samples import MakeModel
 
 

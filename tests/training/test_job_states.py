@@ -3,6 +3,7 @@
 import httpx
 
 from app.resources import Resources
+from app.storage import JOB_ENDINGS, JOBS
 from app.training import jobs
 from app.training.schemas import TrainRequest
 
@@ -39,7 +40,7 @@ async def test_cancelling_an_unknown_job_leaves_no_trace(
     client: httpx.AsyncClient, resources: Resources
 ) -> None:
     assert (await client.post("/jobs/ghost/cancel")).status_code == 404
-    assert await resources.db[jobs.ENDINGS].count_documents({"_id": "ghost"}) == 0
+    assert await resources.db[JOB_ENDINGS].count_documents({"_id": "ghost"}) == 0
     response = await client.post("/train", json=REQUEST.model_dump() | {"job_id": "ghost"})
     assert response.status_code == 202
     assert (await client.get("/jobs/ghost")).json()["status"] == "queued"
@@ -52,7 +53,7 @@ async def test_an_ending_whose_writer_stopped_is_completed_by_the_next_claim(
     meanwhile loses its claim to succeed, and the job ends cancelled, as claimed."""
     await new_job(resources, "half_ended")
     changes = {"status": "cancelled", "finished_at": jobs.now()}
-    await resources.db[jobs.ENDINGS].insert_one({"_id": "half_ended", "changes": changes})
+    await resources.db[JOB_ENDINGS].insert_one({"_id": "half_ended", "changes": changes})
     assert (await jobs.get_job(resources.db, "half_ended"))["status"] == "queued"
     assert (await jobs.mark_running(resources.db, "half_ended", 1))["status"] == "running"
     await jobs.set_stage(resources.db, "half_ended", "saving")
@@ -71,9 +72,9 @@ async def test_a_progress_write_landing_between_claim_and_write_is_overwritten(
         "finished_at": jobs.now(),
         "error": {"type": "E", "message": "m"},
     }
-    await resources.db[jobs.ENDINGS].insert_one({"_id": "between", "changes": changes})
+    await resources.db[JOB_ENDINGS].insert_one({"_id": "between", "changes": changes})
     await jobs.set_stage(resources.db, "between", "saving")  # lands before the ender's write
-    await resources.db[jobs.JOBS].update_one({"_id": "between"}, {"$set": changes})
+    await resources.db[JOBS].update_one({"_id": "between"}, {"$set": changes})
     assert await jobs.mark_running(resources.db, "between", 2) is None
     job = await jobs.get_job(resources.db, "between")
     assert (job["status"], job["attempts"], job["error"]["type"]) == ("failed", 1, "E")

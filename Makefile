@@ -37,9 +37,10 @@ test: setup ## Lint, format check, types, then the whole suite (real Redis and F
 bench: setup-stack ## Benchmarks against raw scikit-learn and MLflow: bench/RESULTS.md, bench/results/
 	$(PY) -m bench
 
-lint: .venv/.synced
+lint: .venv/.synced ## The static half of `make test`: ruff, format check, mypy
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 demo: .venv/.synced ## The seed's demo against `make run`'s service (TENSORFLEET_URL or PORT)
 	scripts/demo.sh

@@ -3,11 +3,11 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[2]
+from tests.support import PROJECT, base_env
+
 TRAIN_CASES = {"iris_logistic_regression", "iris_random_forest_100", "wine_svm"}
 TRAIN_FIGURES = {
     "floor",
@@ -28,6 +28,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     done = subprocess.run(
         [sys.executable, "-m", "bench", *argv],
         cwd=PROJECT,
+        env=base_env(),
         capture_output=True,
         text=True,
         timeout=240,

@@ -10,7 +10,7 @@ import pytest
 from app.cli.state import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_TIMEOUT, EXIT_USAGE
 from devstack.services import free_port
 from tests.client.conftest import Server, Tensorfleet
-from tests.support import PROJECT
+from tests.support import PROJECT, base_env
 
 
 def ok_json(result) -> object:
@@ -188,12 +188,15 @@ def test_the_console_script(live: Server) -> None:
     script = PROJECT / ".venv" / "bin" / "tensorfleet"
     done = subprocess.run(
         [script, "--url", live.url, "datasets", "--json"],
+        env=base_env(),
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == 0 and json.loads(done.stdout)[0]["name"] == "iris"
-    bad = subprocess.run([script, "train"], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [script, "train"], env=base_env(), capture_output=True, text=True, timeout=60
+    )
     assert bad.returncode == EXIT_USAGE and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("error: Missing option '--dataset'")
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.client.conftest import Server
-from tests.support import PROJECT
+from tests.support import PROJECT, base_env
 
 GUIDE = (PROJECT / "docs" / "guide.md").read_text()
 LOCAL_ONLY = [["make run"], ["make demo"]]  # what `make run` / `make demo` are; run by hand
@@ -18,7 +18,7 @@ def blocks(language: str) -> list[str]:
 
 
 def run(argv: list[str], live: Server, cwd: Path) -> str:
-    env = os.environ | {
+    env = base_env() | {  # no TENSORFLEET_* of the developer's: the guide's own settings only
         "TENSORFLEET_URL": live.url,
         "PATH": f"{PROJECT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
     }

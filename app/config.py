@@ -86,6 +86,39 @@ class Settings(BaseSettings):
         default=1024 * 1024, ge=1024, description="Largest request body accepted (413 above it)."
     )
 
+    # Inference (online predictions from the per-process model cache).
+    model_cache_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description="Bytes of model files each API process keeps loaded for predictions "
+        "(least recently used out). A model whose file is larger cannot be served online.",
+    )
+    predict_max_rows: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="Most rows one predict request may carry (422 above it); larger inputs "
+        "are batch prediction jobs.",
+    )
+    predict_inline_max_rows: int = Field(
+        default=10,
+        ge=0,
+        description="Requests with at most this many rows predict on the event loop when the "
+        "model's last call took under PREDICT_INLINE_MAX_MS; others run in the predict "
+        "threads, so one big request never stalls the rest (bench/RESULTS.md has the numbers).",
+    )
+    predict_inline_max_ms: float = Field(
+        default=2.0,
+        ge=0,
+        description="Largest observed predict time (per model) still run on the event loop.",
+    )
+    predict_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Threads that run the predictions too big to run inline and model loads.",
+    )
+
     @field_validator("bootstrap_admin_key", "metrics_token", "fit_threads", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

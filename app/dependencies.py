@@ -8,6 +8,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.config import Settings
+from app.inference.service import Inference
 from app.resources import Resources
 
 
@@ -30,6 +31,11 @@ def get_redis(resources: ResourcesDep) -> ArqRedis:
     return resources.redis
 
 
+def get_inference(request: Request) -> Inference:
+    """The process's serving state (model cache, predict threads), opened by the lifespan."""
+    return request.state.inference
+
+
 def get_app_settings(resources: ResourcesDep) -> Settings:
     return resources.settings
 
@@ -38,3 +44,4 @@ DatabaseDep = Annotated[AsyncDatabase, Depends(get_db)]
 GridFSDep = Annotated[AsyncGridFSBucket, Depends(get_gridfs)]
 RedisDep = Annotated[ArqRedis, Depends(get_redis)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+InferenceDep = Annotated[Inference, Depends(get_inference)]

@@ -16,6 +16,7 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, N
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.inference.exceptions import InvalidPredictionInput, ModelIntegrityError, ModelTooLarge
 from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelNotFound
 from app.security.exceptions import KeyNotFound
 from app.training.exceptions import (
@@ -50,6 +51,11 @@ def _invalid_request(request: Request, exc: InvalidTrainingRequest) -> Response:
 
 def _invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
     return validation_error(("query", "after"), str(exc))
+
+
+def _invalid_rows(request: Request, exc: InvalidPredictionInput) -> Response:
+    """Each error names its row and column: `loc` is ["body", <format>, <row>, <column>]."""
+    return JSONResponse(status_code=422, content={"detail": exc.errors})
 
 
 def _job_exists(request: Request, exc: JobAlreadyExists) -> Response:
@@ -105,6 +111,9 @@ ERRORS: dict[type[Exception], Respond] = {
     ModelNotFound: _status(404),
     ModelFileMissing: _status(404),
     InvalidCursor: _invalid_cursor,
+    InvalidPredictionInput: _invalid_rows,
+    ModelTooLarge: _status(507),  # the model file is larger than MODEL_CACHE_BYTES
+    ModelIntegrityError: _status(500),  # its bytes are not the worker's: never loaded
     KeyNotFound: _status(404),
     **dict.fromkeys(MONGODB_DOWN, _unavailable("MongoDB")),
     **dict.fromkeys(REDIS_DOWN, _unavailable("Redis")),

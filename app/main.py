@@ -9,10 +9,11 @@ from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
+from app.inference.service import open_inference
 from app.metrics import install_metrics
 from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
-from app.routers import health, keys, registry, training
+from app.routers import health, inference, keys, registry, training
 from app.security.body import BodySizeLimit
 from app.security.deps import metrics_access
 from app.security.guard import open_guard
@@ -47,8 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             if stored := await load_samples(resources.db):
                 logger.info("stored sample datasets: %s", ", ".join(stored))
-            logger.info("TensorFleet API ready (database %s)", settings.mongodb_db)
-            yield {"resources": resources, "guard": guard}
+            async with open_inference(resources) as serving:
+                logger.info("TensorFleet API ready (database %s)", settings.mongodb_db)
+                yield {"resources": resources, "guard": guard, "inference": serving}
         finally:
             if guard is not None:
                 await guard.close()
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(training.router)
     app.include_router(registry.router)
+    app.include_router(inference.router)
     app.include_router(keys.router)
     describe_security(app)
     return app

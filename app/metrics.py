@@ -9,7 +9,7 @@ instrumentator only records into them. Route labels are route templates
 from typing import Any
 
 from fastapi import FastAPI
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from prometheus_fastapi_instrumentator import Instrumentator
 from prometheus_fastapi_instrumentator.metrics import Info
 
@@ -34,6 +34,30 @@ MODEL_LISTINGS = Counter(
     "Model list pages served.",
     labelnames=("sort", "paging"),
 )
+
+PREDICTIONS = Counter(
+    "model_predictions_total",
+    "Predict requests answered, by model name, version and outcome (ok, invalid_input, "
+    "not_found, error).",
+    labelnames=("model", "version", "outcome"),
+)
+PREDICTED_ROWS = Counter(
+    "model_predicted_rows_total", "Rows predicted, by model name.", labelnames=("model",)
+)
+PREDICTION_STAGE_SECONDS = Histogram(
+    "prediction_stage_seconds",
+    "Time of each stage of a predict request: parse (JSON body and row checks), predict "
+    "(scikit-learn), serialise (the response body).",
+    labelnames=("stage",),
+    buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5),
+)
+MODEL_CACHE_EVENTS = Counter(
+    "model_cache_events_total",
+    "Model cache lookups and changes: hit, miss, load, load_failed, eviction.",
+    labelnames=("event",),
+)
+MODEL_CACHE_BYTES = Gauge("model_cache_bytes", "Bytes of model files held by the model cache.")
+MODEL_CACHE_MODELS = Gauge("model_cache_models", "Models held by the model cache.")
 
 
 def record_request(info: Info) -> None:

@@ -18,7 +18,7 @@ from fastapi import (
 )
 from fastapi import status as http
 
-from app.dependencies import DatabaseDep, GridFSDep, SettingsDep
+from app.dependencies import DatabaseDep, GridFSDep, InferenceDep, RedisDep, SettingsDep
 from app.metrics import MODEL_DOWNLOADS, MODEL_LISTINGS
 from app.registry import download, service
 from app.registry.listing import ModelFilter
@@ -179,9 +179,13 @@ async def download_model(
     responses=NOT_FOUND,
     dependencies=[requires_admin],
 )
-async def delete_model(db: DatabaseDep, bucket: GridFSDep, model_id: ModelId) -> None:
-    """Delete the metadata, then the GridFS file and chunks."""
+async def delete_model(
+    db: DatabaseDep, bucket: GridFSDep, redis: RedisDep, inference: InferenceDep, model_id: ModelId
+) -> None:
+    """Delete the metadata, then the GridFS file and chunks; every API process stops serving
+    the model's predictions."""
     await service.delete_model(db, bucket, model_id=model_id)
+    await inference.forget(redis, model_id)
 
 
 @router.get(

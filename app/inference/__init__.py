@@ -1,0 +1,1 @@
+"""Online predictions: payload formats, input checks, the per-process model cache."""

@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         "are batch prediction jobs.",
     )
     predict_inline_max_rows: int = Field(
-        default=10,
+        default=100,
         ge=0,
         description="Requests with at most this many rows predict on the event loop when the "
         "model's last call took under PREDICT_INLINE_MAX_MS; others run in the predict "

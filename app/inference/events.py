@@ -11,6 +11,7 @@ is cleared, as deletions may have been missed in between.
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
 
@@ -61,7 +62,9 @@ async def listen_for_deletions(redis: Redis, database: str, cache: ModelCache) -
 
 
 @contextlib.asynccontextmanager
-async def deletion_listener(redis: Redis, database: str, cache: ModelCache):
+async def deletion_listener(
+    redis: Redis, database: str, cache: ModelCache
+) -> AsyncIterator[asyncio.Task[None]]:
     task = asyncio.create_task(listen_for_deletions(redis, database, cache))
     try:
         yield task

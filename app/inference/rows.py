@@ -113,7 +113,8 @@ def check_values(rows: Rows, model: ModelInput, field: str) -> None:
 
 
 def _frame(rows: Rows, model: ModelInput) -> Any:
-    import pandas as pd  # only pipeline models (which need pandas to load) take a frame
+    # Only pipeline models (which need pandas to load at all) take a frame.
+    import pandas as pd  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     data = {}
     for position, column in enumerate(model.columns):

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
-FORMATS = ("instances", "inputs", "dataframe_split", "dataframe_records")
 Format = Literal["instances", "inputs", "dataframe_split", "dataframe_records"]
+FORMATS: tuple[Format, ...] = ("instances", "inputs", "dataframe_split", "dataframe_records")
 SPLIT_SCHEMA = {
     "type": "object",
     "properties": {
@@ -72,7 +72,7 @@ class PredictRequest(BaseModel):
 
     @property
     def format(self) -> Format:
-        return next(name for name in FORMATS if getattr(self, name) is not None)  # type: ignore[return-value]
+        return next(name for name in FORMATS if getattr(self, name) is not None)
 
 
 class ModelAnswered(BaseModel):

@@ -130,7 +130,9 @@ def runs_inline(settings: Settings, model: LoadedModel, rows: int) -> bool:
     )
 
 
-async def _predict(inference: Inference, model: LoadedModel, request: PredictRequest, X: Any):
+async def _predict(
+    inference: Inference, model: LoadedModel, request: PredictRequest, X: Any
+) -> tuple[list, list | None]:
     rows = len(X)
     try:
         if runs_inline(inference.settings, model, rows):

@@ -4,12 +4,13 @@ UV_VERSION := 0.13.8
 UV := .tools/uv-venv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup setup-stack run test lint bench demo clean-data
+.PHONY: setup setup-stack run test lint bench bench-ui screenshots demo clean-data
 
 setup-stack: .venv/.synced .tools/bin/ferretdb ## What `make run` needs: the venv, FerretDB, Redis
 	@scripts/ensure-redis.sh
 
-setup: setup-stack .tools/bin/helm ## Everything, including Helm for the chart checks
+setup: setup-stack .tools/bin/helm ## Everything, including Helm and Chromium for the tests
+	@scripts/ensure-chromium.sh
 
 $(UV):
 	python3 -m venv .tools/uv-venv
@@ -36,6 +37,12 @@ test: setup ## Lint, format check, types, then the whole suite (real Redis and F
 
 bench: setup-stack ## Benchmarks against raw scikit-learn and MLflow: bench/RESULTS.md, bench/results/
 	$(PY) -m bench
+
+bench-ui: setup-stack ## The UI's models page at 1,000 models against the JSON listing
+	$(PY) -m bench.ui
+
+screenshots: setup ## Regenerate docs/ui/*.png from a throwaway stack
+	$(PY) -m tests.ui.screenshots
 
 lint: .venv/.synced ## The static half of `make test`: ruff, format check, mypy
 	$(PY) -m ruff check .

@@ -20,6 +20,7 @@ from app.security.guard import open_guard
 from app.security.openapi import describe_security
 from app.storage import INDEXES
 from app.training.datasets import load_samples
+from app.ui import install as install_ui
 
 logger = logging.getLogger(__name__)
 
@@ -69,5 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registry.router)
     app.include_router(inference.router)
     app.include_router(keys.router)
+    install_ui(app)
     describe_security(app)
     return app

@@ -122,12 +122,14 @@ def spawn(module: str, settings: Settings, log: Path, **env: str) -> Process:
 
 
 @contextmanager
-def run_api(settings: Settings, log: Path, **env: str) -> Iterator[Process]:
+def run_api(
+    settings: Settings, log: Path, *, ready_timeout: float = 60, **env: str
+) -> Iterator[Process]:
     port = free_port()
     api = spawn("app", settings, log, PORT=str(port), **env)
     api.url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(api)
+        wait_until_healthy(api, ready_timeout)
         yield api
     finally:
         api.stop()

@@ -36,6 +36,29 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def admit(
+    request: Request, key: str | None, scope: Scope, *, training_submission: bool = False
+) -> Principal:
+    """The one admission rule, for a key from a header or from the web UI's session cookie:
+    check the key, count the request against its rate limit, check the scope."""
+    guard = get_guard(request)
+    address = f"ip:{client_address(request)}"
+    if not guard.enabled:
+        await guard.limit(address, train=training_submission)
+        return ANONYMOUS
+    principal = await guard.authenticate(key)
+    if principal is None:
+        await guard.limit(address)
+        logger.info("401 for %s %s from %s", request.method, request.url.path, address)
+        raise unauthenticated()
+    await guard.limit(f"key:{principal.key_id}", train=training_submission)
+    if not principal.scope.includes(scope):
+        raise forbidden(scope)
+    if scope is not Scope.read:
+        logger.info("%s %s by %s", request.method, request.url.path, principal.label)
+    return principal
+
+
 def authorizer(scope: Scope, *, training_submission: bool = False) -> Callable[..., Any]:
     """A dependency admitting a request whose key has `scope` (every request when auth is off),
     counted against the rate limits of its key, or of its address when auth is off or the key
@@ -49,22 +72,8 @@ def authorizer(scope: Scope, *, training_submission: bool = False) -> Callable[.
         ],
         api_key: Annotated[str | None, Security(api_key_header, scopes=[scope.value])],
     ) -> Principal:
-        guard = get_guard(request)
-        address = f"ip:{client_address(request)}"
-        if not guard.enabled:
-            await guard.limit(address, train=training_submission)
-            return ANONYMOUS
-        principal = await guard.authenticate(credentials.credentials if credentials else api_key)
-        if principal is None:
-            await guard.limit(address)
-            logger.info("401 for %s %s from %s", request.method, request.url.path, address)
-            raise unauthenticated()
-        await guard.limit(f"key:{principal.key_id}", train=training_submission)
-        if not principal.scope.includes(scope):
-            raise forbidden(scope)
-        if scope is not Scope.read:
-            logger.info("%s %s by %s", request.method, request.url.path, principal.label)
-        return principal
+        key = credentials.credentials if credentials else api_key
+        return await admit(request, key, scope, training_submission=training_submission)
 
     authorize.__name__ = f"require_{scope.value}"
     return authorize

@@ -1,0 +1,138 @@
+"""Models: the list (filters, sort, cursor paging), a model's page, download, delete behind a
+confirmation page, and a side-by-side comparison."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, status
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from app.dependencies import DatabaseDep, GridFSDep
+from app.registry import download, service
+from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelNotFound
+from app.registry.listing import ModelFilter
+from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder
+from app.security.schemas import Scope
+from app.training.schemas import IDENTIFIER_PATTERN
+from app.ui import modelviews
+from app.ui.rendering import render
+from app.ui.session import CheckedForm, UIRefusal, Viewer, authorize
+
+PAGE_SIZE = 50
+MAX_COMPARED = 10
+router = APIRouter(prefix="/ui/models", include_in_schema=False)
+NameFilter = Annotated[
+    str | None, Query(max_length=128, pattern=f"({IDENTIFIER_PATTERN})|^$", description="")
+]
+ModelId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def chosen(value: str | None) -> str | None:
+    return value or None
+
+
+@router.get("")
+async def model_list(
+    request: Request,
+    principal: Viewer,
+    db: DatabaseDep,
+    name: NameFilter = None,
+    algorithm: NameFilter = None,
+    dataset_name: NameFilter = None,
+    sort: ModelSort = ModelSort.created_at,
+    order: SortOrder = SortOrder.desc,
+    after: Annotated[str | None, Query(max_length=1024)] = None,
+) -> Response:
+    model_filter = ModelFilter(
+        name=chosen(name), algorithm=chosen(algorithm), dataset_name=chosen(dataset_name)
+    )
+    try:
+        listing = await service.list_models(
+            db,
+            model_filter=model_filter,
+            sort=sort,
+            order=order,
+            page=1,
+            limit=PAGE_SIZE,
+            after=chosen(after),
+        )
+    except InvalidCursor as exc:
+        raise UIRefusal(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    filters = {"name": name or "", "algorithm": algorithm or "", "dataset_name": dataset_name or ""}
+    context = {"listing": listing, "filters": filters, "sort": sort.value, "order": order.value}
+    context |= {"sorts": [s.value for s in ModelSort], "paged": after is not None}
+    return render(request, "models.html", context, principal=principal)
+
+
+async def find_model(db: DatabaseDep, model_id: str) -> dict[str, Any]:
+    try:
+        return await service.get_model(db, model_id=model_id)
+    except ModelNotFound as exc:
+        raise UIRefusal(status.HTTP_404_NOT_FOUND, str(exc)) from None
+
+
+@router.get("/compare")
+async def compare(
+    request: Request,
+    principal: Viewer,
+    db: DatabaseDep,
+    ids: Annotated[list[str], Query(alias="id", max_length=MAX_COMPARED)] = [],  # noqa: B006
+) -> Response:
+    if len(set(ids)) < 2:
+        raise UIRefusal(422, "pick at least two models to compare (tick them in the list)")
+    models = [ModelRead.from_document(await find_model(db, i)) for i in dict.fromkeys(ids)]
+    context = {"models": models, "rows": modelviews.comparison_rows(models)}
+    return render(request, "compare.html", context, principal=principal)
+
+
+@router.get("/{model_id}")
+async def model_page(
+    request: Request, principal: Viewer, db: DatabaseDep, model_id: ModelId
+) -> Response:
+    document = await find_model(db, model_id)
+    versions: ModelList = await service.list_models(
+        db,
+        model_filter=ModelFilter(name=document["name"]),
+        sort=ModelSort.version,
+        order=SortOrder.desc,
+        page=1,
+        limit=PAGE_SIZE,
+    )
+    context = {"model": ModelRead.from_document(document), "versions": versions}
+    context |= modelviews.charts(document)
+    return render(request, "model.html", context, principal=principal)
+
+
+@router.get("/{model_id}/download")
+async def download_model(
+    principal: Viewer, db: DatabaseDep, bucket: GridFSDep, model_id: ModelId
+) -> Response:
+    """The same stream as GET /api/v1/models/{id}/download, for a signed-in browser."""
+    document = await find_model(db, model_id)
+    try:
+        grid_out = await download.open_model_file(bucket, document)
+    except ModelFileMissing as exc:
+        raise UIRefusal(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    headers = download.download_headers(document) | {"Content-Length": str(grid_out.length)}
+    chunks = download.iter_chunks(grid_out, db[download.CHUNKS])
+    return download.ModelFileResponse(chunks, headers=headers)
+
+
+@router.get("/{model_id}/delete")
+async def confirm_delete(
+    request: Request, principal: Viewer, db: DatabaseDep, model_id: ModelId
+) -> Response:
+    context = {"model": ModelRead.from_document(await find_model(db, model_id))}
+    return render(request, "delete.html", context, principal=principal)
+
+
+@router.post("/{model_id}/delete")
+async def delete(
+    request: Request, form: CheckedForm, db: DatabaseDep, bucket: GridFSDep, model_id: ModelId
+) -> Response:
+    await authorize(request, Scope.admin)
+    try:
+        await service.delete_model(db, bucket, model_id=model_id)
+    except ModelNotFound as exc:
+        raise UIRefusal(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    return RedirectResponse("/ui/models?deleted=1", status.HTTP_303_SEE_OTHER)

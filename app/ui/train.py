@@ -1,0 +1,72 @@
+"""The train page: a form generated from GET /algorithms, submitted through the training
+service; the API's validation messages appear beside the fields they name."""
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from app.dependencies import DatabaseDep, RedisDep
+from app.routers.training import list_algorithms
+from app.security.guard import Principal
+from app.security.schemas import Scope
+from app.training import datasets, service
+from app.training.exceptions import InvalidTrainingRequest, JobAlreadyExists, QueueUnavailable
+from app.training.schemas import AlgorithmRead, TrainRequest
+from app.ui import trainform
+from app.ui.rendering import render
+from app.ui.session import CheckedForm, UIRefusal, Viewer, authorize
+
+router = APIRouter(prefix="/ui/train", include_in_schema=False)
+
+
+async def algorithm_table() -> dict[str, AlgorithmRead]:
+    """Exactly what GET /algorithms returns, by name."""
+    return {algorithm.name: algorithm for algorithm in await list_algorithms()}
+
+
+async def form_page(
+    request: Request,
+    db: DatabaseDep,
+    principal: Principal,
+    *,
+    values: dict,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "algorithms": list((await algorithm_table()).values()),
+        "datasets": await datasets.list_dataset_documents(db),
+        "values": values,
+        "errors": errors,
+        "hp_prefix": trainform.HP_PREFIX,
+        "input_type": trainform.input_type,
+    }
+    return render(request, "train.html", context, principal=principal, status_code=status_code)
+
+
+@router.get("")
+async def train_page(request: Request, principal: Viewer, db: DatabaseDep) -> Response:
+    return await form_page(request, db, principal, values={}, errors={})
+
+
+@router.post("")
+async def submit(request: Request, form: CheckedForm, db: DatabaseDep, redis: RedisDep) -> Response:
+    principal = await authorize(request, Scope.train, submission=True)
+    algorithms = await algorithm_table()
+    values = {key: str(value) for key, value in form.items() if key != "csrf_token"}
+    algorithm = values.get("algorithm", "")
+    try:
+        train_request = TrainRequest.model_validate(trainform.request_body(form, algorithms))
+        job = await service.submit_training_job(db=db, redis=redis, request=train_request)
+    except ValidationError as exc:
+        errors = trainform.validation_errors(exc, algorithm)
+    except InvalidTrainingRequest as exc:
+        errors = trainform.service_errors(exc, algorithm)
+    except JobAlreadyExists as exc:
+        errors = {"job_id": str(exc)}
+    except QueueUnavailable:
+        raise UIRefusal(503, "the job queue is unavailable; nothing was queued") from None
+    else:
+        return RedirectResponse(f"/ui/jobs/{job['_id']}", status.HTTP_303_SEE_OTHER)
+    return await form_page(request, db, principal, values=values, errors=errors, status_code=422)

@@ -1,0 +1,117 @@
+"""The UI in a real browser (Playwright driving Debian's Chromium) against the API and a
+worker running as processes: sign in, train, watch the job end, open, compare and delete
+models; a read-only key sees no train or delete controls."""
+
+import re
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.samples import BOOTSTRAP_KEY
+from tests.support import SettingsFactory
+from tests.ui.live import PATIENCE_MS, PHONE, Live, chromium, live_service, new_context, sign_in
+
+JOB_TIMEOUT_MS = 120_000
+expect.set_options(timeout=PATIENCE_MS)
+
+
+@pytest.fixture(scope="module")
+def live(
+    settings_factory: SettingsFactory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Live]:
+    settings = settings_factory(auth_enabled=True, bootstrap_admin_key=BOOTSTRAP_KEY)
+    with live_service(settings, tmp_path_factory.mktemp("ui-live")) as service:
+        yield service
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await new_context(browser)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
+
+
+async def train_in_ui(page: Page, live: Live, model_name: str, max_depth: str) -> None:
+    await page.goto(f"{live.url}/ui/train")
+    await page.get_by_label("Algorithm").select_option("decision_tree")
+    await page.get_by_label("Model name").fill(model_name)
+    await page.locator("fieldset[data-for=decision_tree]").get_by_label("max_depth").fill(max_depth)
+    await page.get_by_role("button", name="Start training").click()
+    await page.wait_for_url(re.compile(r"/ui/jobs/[0-9a-f]+$"))
+
+
+async def test_train_watch_open_compare_and_delete(page: Page, live: Live) -> None:
+    await sign_in(page, live.url, live.keys["admin"])
+    await train_in_ui(page, live, "ui-flow", "3")
+    # The job page updates itself: no reload until the model link appears.
+    await expect(page.locator("#job-status")).to_have_text("succeeded", timeout=JOB_TIMEOUT_MS)
+    await page.get_by_role("link", name="ui-flow v1").click()
+    await expect(page.get_by_role("heading", name="ui-flow v1")).to_be_visible()
+    await expect(page.get_by_role("img", name="Confusion matrix")).to_be_visible()
+    await train_in_ui(page, live, "ui-flow", "1")
+    await expect(page.locator("#job-status")).to_have_text("succeeded", timeout=JOB_TIMEOUT_MS)
+
+    await page.goto(f"{live.url}/ui/models?name=ui-flow")
+    await page.get_by_label("Compare ui-flow v1").check()
+    await page.get_by_label("Compare ui-flow v2").check()
+    await page.get_by_role("button", name="Compare selected").click()
+    compare = page.locator("table.compare")
+    await expect(compare.locator("thead th")).to_have_count(3)
+    await expect(compare.get_by_role("row", name=re.compile("max depth"))).to_contain_text("3")
+
+    await page.get_by_role("link", name="ui-flow v2").click()
+    await page.get_by_role("link", name="Delete…").click()
+    await page.get_by_role("button", name="Delete permanently").click()
+    await expect(page.get_by_role("status")).to_have_text("Model deleted.")
+    await expect(page.get_by_role("link", name="ui-flow")).to_have_count(1)  # only v1 is left
+
+
+async def test_the_api_s_422_shows_beside_the_field(page: Page, live: Live) -> None:
+    await sign_in(page, live.url, live.keys["train"])
+    await page.goto(f"{live.url}/ui/train")
+    await page.get_by_label("Algorithm").select_option("decision_tree")
+    await page.get_by_label("Model name").fill("bad-depth")
+    field = page.locator("fieldset[data-for=decision_tree]").get_by_label("max_depth")
+    await field.fill("-2")
+    await page.get_by_role("button", name="Start training").click()
+    field = page.locator("fieldset[data-for=decision_tree]").get_by_label("max_depth")
+    await expect(field).to_have_attribute("aria-invalid", "true")
+    message = page.locator("[id='err-hp.decision_tree.max_depth']")
+    await expect(message).to_contain_text("max_depth")
+    await expect(message).to_contain_text("range")
+
+
+async def test_a_read_only_key_sees_no_train_or_delete_controls(page: Page, live: Live) -> None:
+    async with httpx.AsyncClient(base_url=live.url) as api:
+        response = await api.get("/api/v1/models", headers={"X-API-Key": BOOTSTRAP_KEY})
+    model_id = response.json()["items"][0]["id"]
+    await sign_in(page, live.url, live.keys["read"])
+    await expect(page.get_by_role("navigation", name="Main")).not_to_contain_text("Train")
+    await page.goto(f"{live.url}/ui/models/{model_id}")
+    await expect(page.get_by_role("link", name="Download")).to_be_visible()
+    await expect(page.get_by_role("link", name="Delete…")).to_have_count(0)
+    await page.goto(f"{live.url}/ui/train")
+    await expect(page.get_by_role("button", name="Start training")).to_be_disabled()
+
+
+async def test_pages_hold_on_a_phone(browser: Browser, live: Live) -> None:
+    context = await new_context(browser, PHONE)
+    page = await context.new_page()
+    try:
+        await sign_in(page, live.url, live.keys["admin"])
+        for path in ("/ui", "/ui/jobs", "/ui/models", "/ui/train"):
+            await page.goto(f"{live.url}{path}")
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
+    finally:
+        await context.close()

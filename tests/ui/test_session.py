@@ -1,0 +1,85 @@
+"""Signing in, the cookies' flags, CSRF refusals and what each scope may do, over plain HTTP."""
+
+import httpx
+
+from tests.samples import ADMIN
+from tests.ui.forms import create_key, csrf_token, sign_in
+
+
+async def test_pages_send_a_signed_out_browser_to_sign_in(browser: httpx.AsyncClient) -> None:
+    response = await browser.get("/ui/models")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/sign-in?next=/ui/models"
+
+
+async def test_the_service_root_leads_to_the_ui(browser: httpx.AsyncClient) -> None:
+    response = await browser.get("/")
+    assert response.status_code == 307
+    assert response.headers["location"] == "/ui"
+
+
+async def test_a_good_key_becomes_an_httponly_samesite_session_cookie(
+    browser: httpx.AsyncClient, scoped_keys: dict[str, str]
+) -> None:
+    response = await sign_in(browser, scoped_keys["read"])
+    assert response.status_code == 303
+    cookie = next(v for k, v in response.headers.multi_items() if "tf_session=" in v)
+    flags = cookie.lower()
+    assert "httponly" in flags and "samesite=lax" in flags and "path=/ui" in flags
+    assert "secure" not in flags  # plain HTTP: a Secure cookie would never come back
+    assert (await browser.get("/ui")).status_code == 200
+
+
+async def test_behind_tls_the_cookies_are_secure(app, scoped_keys: dict[str, str]) -> None:
+    transport = httpx.ASGITransport(app=app.state.asgi)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as tls:
+        response = await sign_in(tls, scoped_keys["read"])
+    session = next(v for k, v in response.headers.multi_items() if "tf_session=" in v)
+    assert "secure" in session.lower()
+
+
+async def test_behind_a_tls_proxy_the_cookies_are_secure(browser: httpx.AsyncClient) -> None:
+    page = await browser.get("/ui/sign-in", headers={"X-Forwarded-Proto": "https"})
+    csrf = next(v for k, v in page.headers.multi_items() if "tf_csrf=" in v).lower()
+    assert "secure" in csrf and "httponly" in csrf and "samesite=strict" in csrf
+
+
+async def test_a_bad_key_is_refused_with_a_message(browser: httpx.AsyncClient) -> None:
+    response = await sign_in(browser, "tf_" + "x" * 43)
+    assert response.status_code == 401
+    assert "not valid" in response.text
+    assert "tf_session" not in response.headers.get("set-cookie", "")
+
+
+async def test_a_form_without_its_csrf_token_is_refused(
+    browser: httpx.AsyncClient, scoped_keys: dict[str, str]
+) -> None:
+    await browser.get("/ui/sign-in")  # has the CSRF cookie, but sends no field
+    response = await browser.post("/ui/sign-in", data={"api_key": scoped_keys["admin"]})
+    assert response.status_code == 403
+    assert "CSRF" in response.text
+    forged = await browser.post(
+        "/ui/sign-in", data={"api_key": scoped_keys["admin"], "csrf_token": "x" * 43}
+    )
+    assert forged.status_code == 403
+    assert "tf_session" not in forged.headers.get("set-cookie", "")
+
+
+async def test_a_revoked_key_signs_its_session_out(
+    browser: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    key = await create_key(client, "read", "soon-revoked")
+    await sign_in(browser, key["key"])
+    assert (await browser.get("/ui/jobs")).status_code == 200
+    await client.delete(f"/api/v1/keys/{key['id']}", headers=ADMIN)
+    assert (await browser.get("/ui/jobs")).status_code == 303
+
+
+async def test_sign_out_forgets_the_session(
+    browser: httpx.AsyncClient, scoped_keys: dict[str, str]
+) -> None:
+    await sign_in(browser, scoped_keys["read"])
+    page = await browser.get("/ui")
+    response = await browser.post("/ui/sign-out", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 303
+    assert (await browser.get("/ui")).status_code == 303

@@ -49,7 +49,9 @@ def measure(client: httpx.Client, reps: int, after: str) -> dict[str, Any]:
         "ui_deep_page": get("/ui/models", after=after),
         "json_deep_page": get("/api/v1/models", limit=PAGE, after=after),
     }
-    results = {name: summarize(timed(call, reps, budget=60)) for name, call in calls.items()}
+    results: dict[str, Any] = {
+        name: summarize(timed(call, reps, budget=60)) for name, call in calls.items()
+    }
     for where in ("first_page", "deep_page"):
         results[f"{where}_ui_over_json"] = ratio(
             results[f"ui_{where}"]["median_ms"], results[f"json_{where}"]["median_ms"]
@@ -61,6 +63,7 @@ def run(models: int, reps: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as work, Stack(Path(work)) as stack:
         stack.start_api()
         asyncio.run(create_indexes(stack.mongodb_url, stack.database))
+        mongo: MongoClient[dict[str, Any]]
         with MongoClient(stack.mongodb_url, tz_aware=True) as mongo:
             inserted, _ = seed(mongo[stack.database]["models"], 0, models, time.monotonic() + 300)
         with httpx.Client(base_url=stack.base_url, timeout=60) as client:

@@ -1,7 +1,8 @@
 """The web UI: server-rendered pages over the same services as the JSON routes.
 
-`install(app)` adds the pages under /ui, their static assets (served by the app, no CDN) and
-the handler that turns a UI refusal into a page or a redirect to sign-in.
+`install(app)`, called after the error table is installed, adds the pages under /ui, their
+static assets (served by the app, no CDN), error pages in place of JSON errors under /ui, and
+the handler that turns a refused session into a page or a redirect to sign-in.
 """
 
 from pathlib import Path
@@ -9,13 +10,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.ui import jobs, models, pages, session, train
+from app.ui import errors, jobs, models, pages, session, train
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
+    errors.show_as_pages(app)
     app.add_exception_handler(session.UIRefusal, session.refusal_page)
     for module in (session, pages, jobs, train, models):
         app.include_router(module.router)

@@ -9,10 +9,9 @@ from starlette.responses import Response
 from app.dependencies import DatabaseDep, RedisDep
 from app.security.schemas import Scope
 from app.training import jobs, service
-from app.training.exceptions import JobAlreadyEnded, JobNotFound
 from app.training.schemas import IDENTIFIER_PATTERN, JobStatus
 from app.ui.rendering import render
-from app.ui.session import CheckedForm, UIRefusal, Viewer, authorize
+from app.ui.session import CheckedForm, Viewer, authorize
 
 PAGE_SIZE = 25
 router = APIRouter(prefix="/ui/jobs", include_in_schema=False)
@@ -57,22 +56,15 @@ async def job_rows(
     return render(request, "fragments/job_rows.html", context, principal=principal)
 
 
-async def find_job(db: DatabaseDep, job_id: str) -> dict:
-    try:
-        return await service.get_job(db=db, job_id=job_id)
-    except JobNotFound as exc:
-        raise UIRefusal(status.HTTP_404_NOT_FOUND, str(exc)) from None
-
-
 @router.get("/{job_id}")
 async def job_page(request: Request, principal: Viewer, db: DatabaseDep, job_id: JobId) -> Response:
-    context = {"job": await find_job(db, job_id)}
+    context = {"job": await service.get_job(db=db, job_id=job_id)}
     return render(request, "job.html", context, principal=principal)
 
 
 @router.get("/{job_id}/live")
 async def job_live(request: Request, principal: Viewer, db: DatabaseDep, job_id: JobId) -> Response:
-    context = {"job": await find_job(db, job_id)}
+    context = {"job": await service.get_job(db=db, job_id=job_id)}
     return render(request, "fragments/job_live.html", context, principal=principal)
 
 
@@ -81,11 +73,6 @@ async def cancel(
     request: Request, form: CheckedForm, db: DatabaseDep, redis: RedisDep, job_id: JobId
 ) -> Response:
     await authorize(request, Scope.train)
-    try:
-        await service.cancel_job(db=db, redis=redis, job_id=job_id)
-    except JobNotFound as exc:
-        raise UIRefusal(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except JobAlreadyEnded as exc:
-        raise UIRefusal(status.HTTP_409_CONFLICT, str(exc)) from None
+    await service.cancel_job(db=db, redis=redis, job_id=job_id)
     back = str(form.get("next", "")) or f"/ui/jobs/{job_id}"
     return RedirectResponse(back if back.startswith("/ui") else "/ui", status.HTTP_303_SEE_OTHER)

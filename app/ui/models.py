@@ -9,10 +9,10 @@ from starlette.responses import Response
 
 from app.dependencies import DatabaseDep, GridFSDep
 from app.registry import download, service
-from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelNotFound
 from app.registry.listing import ModelFilter
 from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder
 from app.security.schemas import Scope
+from app.storage import CHUNKS
 from app.training.schemas import IDENTIFIER_PATTERN
 from app.ui import modelviews
 from app.ui.rendering import render
@@ -46,18 +46,15 @@ async def model_list(
     model_filter = ModelFilter(
         name=chosen(name), algorithm=chosen(algorithm), dataset_name=chosen(dataset_name)
     )
-    try:
-        listing = await service.list_models(
-            db,
-            model_filter=model_filter,
-            sort=sort,
-            order=order,
-            page=1,
-            limit=PAGE_SIZE,
-            after=chosen(after),
-        )
-    except InvalidCursor as exc:
-        raise UIRefusal(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    listing = await service.list_models(
+        db,
+        model_filter=model_filter,
+        sort=sort,
+        order=order,
+        page=1,
+        limit=PAGE_SIZE,
+        after=chosen(after),
+    )
     filters = {"name": name or "", "algorithm": algorithm or "", "dataset_name": dataset_name or ""}
     context = {"listing": listing, "filters": filters, "sort": sort.value, "order": order.value}
     context |= {"sorts": [s.value for s in ModelSort], "paged": after is not None}
@@ -65,10 +62,7 @@ async def model_list(
 
 
 async def find_model(db: DatabaseDep, model_id: str) -> dict[str, Any]:
-    try:
-        return await service.get_model(db, model_id=model_id)
-    except ModelNotFound as exc:
-        raise UIRefusal(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    return await service.get_model(db, model_id=model_id)
 
 
 @router.get("/compare")
@@ -98,7 +92,7 @@ async def model_page(
         page=1,
         limit=PAGE_SIZE,
     )
-    context = {"model": ModelRead.from_document(document), "versions": versions}
+    context: dict[str, Any] = {"model": ModelRead.from_document(document), "versions": versions}
     context |= modelviews.charts(document)
     return render(request, "model.html", context, principal=principal)
 
@@ -109,12 +103,9 @@ async def download_model(
 ) -> Response:
     """The same stream as GET /api/v1/models/{id}/download, for a signed-in browser."""
     document = await find_model(db, model_id)
-    try:
-        grid_out = await download.open_model_file(bucket, document)
-    except ModelFileMissing as exc:
-        raise UIRefusal(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    grid_out = await download.open_model_file(bucket, document)
     headers = download.download_headers(document) | {"Content-Length": str(grid_out.length)}
-    chunks = download.iter_chunks(grid_out, db[download.CHUNKS])
+    chunks = download.iter_chunks(grid_out, db[CHUNKS])
     return download.ModelFileResponse(chunks, headers=headers)
 
 
@@ -131,8 +122,5 @@ async def delete(
     request: Request, form: CheckedForm, db: DatabaseDep, bucket: GridFSDep, model_id: ModelId
 ) -> Response:
     await authorize(request, Scope.admin)
-    try:
-        await service.delete_model(db, bucket, model_id=model_id)
-    except ModelNotFound as exc:
-        raise UIRefusal(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    await service.delete_model(db, bucket, model_id=model_id)
     return RedirectResponse("/ui/models?deleted=1", status.HTTP_303_SEE_OTHER)

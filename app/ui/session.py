@@ -19,6 +19,7 @@ from app.security.deps import admit
 from app.security.guard import Principal
 from app.security.schemas import Scope
 from app.ui import csrf
+from app.ui.errors import error_page
 from app.ui.rendering import render
 
 COOKIE = "tf_session"
@@ -41,8 +42,7 @@ async def refusal_page(request: Request, exc: Exception) -> Response:
     if signed_out and request.headers.get("x-requested-with") != "fetch":
         target = f"{HOME}/sign-in?next={quote(request.url.path)}"
         return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
-    context = {"message": exc.message, "status_code": exc.status_code}
-    return render(request, "error.html", context, principal=None, status_code=exc.status_code)
+    return error_page(request, exc.status_code, exc.message)
 
 
 async def authorize(request: Request, scope: Scope, *, submission: bool = False) -> Principal:

@@ -11,11 +11,11 @@ from app.routers.training import list_algorithms
 from app.security.guard import Principal
 from app.security.schemas import Scope
 from app.training import datasets, service
-from app.training.exceptions import InvalidTrainingRequest, JobAlreadyExists, QueueUnavailable
+from app.training.exceptions import InvalidTrainingRequest, JobAlreadyExists
 from app.training.schemas import AlgorithmRead, TrainRequest
 from app.ui import trainform
 from app.ui.rendering import render
-from app.ui.session import CheckedForm, UIRefusal, Viewer, authorize
+from app.ui.session import CheckedForm, Viewer, authorize
 
 router = APIRouter(prefix="/ui/train", include_in_schema=False)
 
@@ -65,8 +65,6 @@ async def submit(request: Request, form: CheckedForm, db: DatabaseDep, redis: Re
         errors = trainform.service_errors(exc, algorithm)
     except JobAlreadyExists as exc:
         errors = {"job_id": str(exc)}
-    except QueueUnavailable:
-        raise UIRefusal(503, "the job queue is unavailable; nothing was queued") from None
     else:
         return RedirectResponse(f"/ui/jobs/{job['_id']}", status.HTTP_303_SEE_OTHER)
     return await form_page(request, db, principal, values=values, errors=errors, status_code=422)

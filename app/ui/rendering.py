@@ -18,6 +18,17 @@ DASH = "\u2013"  # shown for a missing value
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
+# Pages load only the app's own script and style, and no other site may frame them (a framed
+# delete button could be clicked through a disguise).
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 def human_bytes(size: int | float | None) -> str:
     if size is None:
         return DASH
@@ -74,5 +85,6 @@ def render(
         "csrf_token": token,
     }
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    response.headers.update(PAGE_HEADERS)
     csrf.remember(request, response, token)
     return response

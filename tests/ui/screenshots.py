@@ -17,6 +17,8 @@ from devstack.services import ferretdb_service, free_port, redis_service
 from tests.samples import ADMIN, BOOTSTRAP_KEY
 from tests.ui.live import LAPTOP, PHONE, Live, chromium, live_service, new_context, sign_in
 
+IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+VIRGINICA = ["6.7", "3.0", "5.2", "2.3"]
 OUT = Path(__file__).resolve().parents[2] / "docs" / "ui"
 MODELS = [
     ("iris-forest", "random_forest", {"n_estimators": 50}),
@@ -65,6 +67,11 @@ async def photograph(browser: Browser, live: Live, model_ids: list[str]) -> None
         for name, path in shots.items():
             await page.goto(f"{live.url}{path}")
             await page.screenshot(path=OUT / f"{name}{suffix}.png", full_page=True)
+        await page.goto(f"{live.url}/ui/models/{model_ids[0]}/predict")
+        for feature, value in zip(IRIS_FEATURES, VIRGINICA, strict=True):
+            await page.get_by_label(feature, exact=True).fill(value)
+        await page.get_by_role("button", name="Predict", exact=True).click()
+        await page.screenshot(path=OUT / f"predict{suffix}.png", full_page=True)
         await context.close()
 
 

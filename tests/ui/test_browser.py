@@ -1,6 +1,6 @@
 """The UI in a real browser (Playwright driving Debian's Chromium) against the API and a
-worker running as processes: sign in, train, watch the job end, open, compare and delete
-models; a read-only key sees no train or delete controls."""
+worker running as processes: sign in, train, watch the job end, open a model, predict a row,
+compare and delete models; a read-only key sees no train or delete controls."""
 
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +14,8 @@ from tests.support import SettingsFactory
 from tests.ui.live import PATIENCE_MS, PHONE, Live, chromium, live_service, new_context, sign_in
 
 JOB_TIMEOUT_MS = 120_000
+IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+SETOSA = ["5.1", "3.5", "1.4", "0.2"]
 expect.set_options(timeout=PATIENCE_MS)
 
 
@@ -50,6 +52,19 @@ async def train_in_ui(page: Page, live: Live, model_name: str, max_depth: str) -
     await page.wait_for_url(re.compile(r"/ui/jobs/[0-9a-f]+$"))
 
 
+async def predict_one_row(page: Page) -> None:
+    """From a model's page: type one iris flower in, read the class and its probability."""
+    await page.get_by_role("link", name="Predict", exact=True).click()
+    for feature, value in zip(IRIS_FEATURES, SETOSA, strict=True):
+        await page.get_by_label(feature, exact=True).fill(value)
+    await page.get_by_role("button", name="Predict", exact=True).click()
+    answer = page.locator("table.predictions tbody tr")
+    await expect(answer).to_have_count(1)
+    await expect(answer).to_contain_text("setosa")
+    await page.go_back()
+    await page.go_back()
+
+
 async def test_train_watch_open_compare_and_delete(page: Page, live: Live) -> None:
     await sign_in(page, live.url, live.keys["admin"])
     await train_in_ui(page, live, "ui-flow", "3")
@@ -58,6 +73,7 @@ async def test_train_watch_open_compare_and_delete(page: Page, live: Live) -> No
     await page.get_by_role("link", name="ui-flow v1").click()
     await expect(page.get_by_role("heading", name="ui-flow v1")).to_be_visible()
     await expect(page.get_by_role("img", name="Confusion matrix")).to_be_visible()
+    await predict_one_row(page)
     await train_in_ui(page, live, "ui-flow", "1")
     await expect(page.locator("#job-status")).to_have_text("succeeded", timeout=JOB_TIMEOUT_MS)
 

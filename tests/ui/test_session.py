@@ -83,3 +83,12 @@ async def test_sign_out_forgets_the_session(
     response = await browser.post("/ui/sign-out", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 303
     assert (await browser.get("/ui")).status_code == 303
+
+
+async def test_pages_cannot_be_framed_or_load_other_sites_code(
+    browser: httpx.AsyncClient,
+) -> None:
+    page = await browser.get("/ui/sign-in")
+    policy = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy
+    assert page.headers["x-frame-options"] == "DENY"

@@ -20,7 +20,7 @@ $(UV):
 	$(UV) sync --frozen --extra dev --quiet
 	@touch $@
 
-.tools/bin/ferretdb: scripts/install-ferretdb.sh
+.tools/bin/ferretdb: scripts/install-ferretdb.sh $(wildcard scripts/ferretdb-patches/*.patch)
 	scripts/install-ferretdb.sh
 
 .tools/bin/helm: scripts/install-helm.sh ## Helm, for the chart checks in tests/deploy

@@ -22,6 +22,7 @@ from pymongo import MongoClient
 
 from app.storage import CHUNKS, FILES, JOB_ENDINGS, JOBS, MODEL_COUNTERS, MODELS
 from devstack.services import (
+    FERRETDB,
     PROJECT,
     Service,
     ferretdb_service,
@@ -44,6 +45,7 @@ class Stack:
     work_dir: Path
     worker_env: dict[str, str] = field(default_factory=dict)
     external_mongodb_url: str = ""  # a MongoDB to measure instead of starting FerretDB
+    ferretdb_binary: Path = FERRETDB  # another FerretDB build to start (bench.store_patch)
     services: list[Service] = field(default_factory=list)
     api: subprocess.Popen | None = None
     workers: list[subprocess.Popen] = field(default_factory=list)
@@ -61,7 +63,9 @@ class Stack:
         if self.external_mongodb_url:
             self.mongodb_url = self.external_mongodb_url
         else:
-            ferretdb = ferretdb_service(free_port(), self.work_dir / "ferretdb").start()
+            ferretdb = ferretdb_service(
+                free_port(), self.work_dir / "ferretdb", self.ferretdb_binary
+            ).start()
             self.services.append(ferretdb)
             self.mongodb_url = f"mongodb://127.0.0.1:{ferretdb.port}/"
         return self

@@ -122,14 +122,16 @@ def redis_service(port: int, data_dir: Path, databases: int = 16) -> Service:
     return Service("redis", argv, port, data_dir / "redis.log")
 
 
-def ferretdb_service(port: int, data_dir: Path) -> Service:
-    if not FERRETDB.exists():
-        raise ServiceError(f"{FERRETDB} is missing; run scripts/install-ferretdb.sh")
+def ferretdb_service(port: int, data_dir: Path, binary: Path = FERRETDB) -> Service:
+    """FerretDB on SQLite; `binary` is the patched build of scripts/install-ferretdb.sh unless
+    the bench asks for another (stock v1.24.2, to measure the patch)."""
+    if not binary.exists():
+        raise ServiceError(f"{binary} is missing; run scripts/install-ferretdb.sh")
     sqlite_dir, state_dir = data_dir / "sqlite", data_dir / "state"
     sqlite_dir.mkdir(parents=True, exist_ok=True)
     state_dir.mkdir(parents=True, exist_ok=True)
     argv = [
-        str(FERRETDB),
+        str(binary),
         "--handler=sqlite",
         f"--sqlite-url=file:{sqlite_dir}/",
         f"--listen-addr=127.0.0.1:{port}",

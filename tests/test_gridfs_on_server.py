@@ -49,3 +49,17 @@ async def test_unique_compound_index_rejects_a_repeat(db: AsyncDatabase) -> None
     with pytest.raises(DuplicateKeyError) as caught:
         await db["versions"].insert_one({"name": "m", "version": 1})
     assert caught.value.code == 11000
+
+
+async def test_a_lookup_by_id_uses_the_id_index(db: AsyncDatabase) -> None:
+    """Every job and model read, update and delete is by `_id`: on stock FerretDB v1.24 each one
+    scans its collection (SQLite `SCAN`); scripts/ferretdb-patches/0001 makes it a `SEARCH`
+    through the `_id_` index. This fails on a binary built without the patch."""
+    info = await db.client.admin.command("buildInfo")
+    if "ferretdbVersion" not in info:
+        pytest.skip("not FerretDB: MongoDB serves `_id` lookups from its index")
+    await db["lookups"].insert_many([{"_id": f"doc-{n}", "n": n} for n in range(50)])
+    explained = await db.command("explain", {"find": "lookups", "filter": {"_id": "doc-7"}})
+    plan = " ".join(explained["queryPlanner"]["Plan"])
+    assert "USING INDEX" in plan and "SCAN" not in plan, plan
+    assert (await db["lookups"].find_one({"_id": "doc-7"}))["n"] == 7

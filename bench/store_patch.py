@@ -1,0 +1,134 @@
+"""`python -m bench.store_patch`: stock FerretDB v1.24.2 against the build `make` installs (with
+scripts/ferretdb-patches/ applied), measured in one run, interleaved.
+
+The machine is shared, so the two builds never run in separate sessions: each round runs both,
+one after the other on fresh stores, and the rounds alternate which goes first; the table shows
+every round, so a round disturbed by other load shows up as a disagreement between rounds.
+Per build and round: one worker's throughput on a burst of small jobs (bench.throughput's case),
+FerretDB's CPU milliseconds per job, and the p99 of `GET /api/v1/models/{id}` at 10,000 models.
+
+    python -m bench.store_patch               3 rounds, 300 jobs, 10,000 models
+    python -m bench.store_patch --quick       1 round, tiny sizes: checks the harness
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pymongo import MongoClient
+
+from bench import registry, report, throughput
+from bench.stack import Stack
+from bench.stats import summarize
+from devstack.services import FERRETDB, PROJECT
+
+BENCH = Path(__file__).resolve().parent
+STOCK = PROJECT / ".tools" / "bin" / "ferretdb-stock"
+FULL = {"rounds": 3, "jobs": 300, "warmup": 20, "models": 10_000, "gets": 300}
+QUICK = {"rounds": 1, "jobs": 6, "warmup": 2, "models": 200, "gets": 10}
+
+
+def build_stock() -> None:
+    """Stock v1.24.2 beside the patched binary (scripts/install-ferretdb.sh, PATCHES=none)."""
+    env = os.environ | {"PATCHES": "none", "OUT": str(STOCK)}
+    subprocess.run([str(PROJECT / "scripts" / "install-ferretdb.sh")], env=env, check=True)
+
+
+def jobs(stack: Stack, config: dict[str, Any]) -> dict[str, Any]:
+    """One worker, a warm-up burst, then the measured burst with CPU per job."""
+    stack.start_workers(1)
+    asyncio.run(throughput.burst(stack.base_url, config["warmup"], "warm", 600.0))
+    stack.clear_jobs_and_models()
+    before = stack.cpu_seconds()
+    result = asyncio.run(throughput.burst(stack.base_url, config["jobs"], "burst", 600.0))
+    result["cpu_ms_per_job"] = throughput.cpu_ms_per_job(before, stack.cpu_seconds(), result)
+    stack.stop_workers()
+    return result
+
+
+def gets(stack: Stack, config: dict[str, Any]) -> dict[str, Any]:
+    """`GET /api/v1/models/{id}` for random ids drawn from the whole seeded registry."""
+    asyncio.run(registry.create_indexes(stack.mongodb_url, stack.database))
+    with MongoClient(stack.mongodb_url, tz_aware=True) as mongo:
+        models = mongo[stack.database]["models"]
+        registry.seed(models, 0, config["models"], time.monotonic() + 600)
+        ids = registry.sample_ids(models, 2000)
+    rng = random.Random(11)
+    with httpx.Client(base_url=stack.base_url, timeout=60) as client:
+
+        def call() -> None:
+            client.get(f"/api/v1/models/{rng.choice(ids)}").raise_for_status()
+
+        samples = registry.timed(call, config["gets"], budget=120)
+    return {"models": config["models"], "get": summarize(samples)}
+
+
+def measure(binary: Path, config: dict[str, Any], work: Path) -> dict[str, Any]:
+    with Stack(work, ferretdb_binary=binary) as stack:
+        store = stack.store_version()
+        stack.start_api()
+        result = {"store": store, "throughput": jobs(stack, config)}
+        result["registry"] = gets(stack, config)
+    return result
+
+
+def row(round_number: int, result: dict[str, Any]) -> str:
+    burst = result["throughput"]
+    get = result["registry"]["get"]
+    return (
+        f"| {round_number} | {result['store']} | {burst['jobs_per_second']} | "
+        f"{burst['cpu_ms_per_job'].get('ferretdb')} | {get['median_ms']} | {get['p99_ms']} |"
+    )
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        f"FerretDB build, stock against patched, {results['date']}, interleaved "
+        f"({results['config']['jobs']} jobs with one worker; gets at "
+        f"{results['config']['models']:,} models):",
+        "",
+        "| round | store | jobs/s | FerretDB CPU ms/job | get median ms | get p99 ms |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for number, pair in enumerate(results["rounds"], 1):
+        lines += [row(number, result) for result in pair]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.store_patch", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="one round, tiny sizes")
+    parser.add_argument("--output", type=Path, default=BENCH / "results")
+    args = parser.parse_args(argv)
+    config = QUICK if args.quick else FULL
+    build_stock()
+    results: dict[str, Any] = {"date": date.today().isoformat(), "config": config, "rounds": []}
+    results["meta"] = report.machine_facts()
+    work = Path(tempfile.mkdtemp(prefix="store-patch-", dir=tempfile.gettempdir()))
+    try:
+        for number in range(config["rounds"]):
+            order = [STOCK, FERRETDB] if number % 2 == 0 else [FERRETDB, STOCK]
+            pair = [measure(binary, config, work / f"{number}-{binary.name}") for binary in order]
+            results["rounds"].append(sorted(pair, key=lambda result: result["store"]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.output.mkdir(parents=True, exist_ok=True)
+    name = f"{results['date']}-store-patch{'-quick' if args.quick else ''}.json"
+    (args.output / name).write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,69 +1,22 @@
-"""`python -m workers`: run the training worker. `python -m workers --check`: exit 0 when a
-worker on this queue reported healthy in the last few seconds (for container probes).
+"""`python -m workers`: run the training worker (workers/run.py).
+`python -m workers --check`: exit 0 when the worker in this pod (container) refreshed its health
+key in Redis in the last few seconds, for container probes (workers/health.py).
 
-arq's worker ends when it loses Redis; this process then closes what the worker opened and
-starts a new one once Redis answers again, so a Redis restart needs no process restart.
+The probe imports only what it needs: importing the worker pulls in scikit-learn, about 5 s of
+CPU per probe run, which under load can exceed the probe's timeout and restart a working pod.
 """
 
-import asyncio
-import logging
 import sys
-import time
-
-from arq import Worker
-from arq.worker import async_check_health
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
-from app.config import Settings
-from app.log import configure_logging
-from app.resources import redis_settings
-from app.startup import check_dependencies_or_exit, load_settings_or_exit
-from workers.metrics import serve_metrics
-from workers.worker import build_worker, shutdown
-
-logger = logging.getLogger("tensorfleet.worker")
-REDIS_LOST = (RedisConnectionError, RedisTimeoutError, ConnectionError)
-RECONNECT_DELAY_SECONDS = 2.0
-
-
-def run_once(settings: Settings) -> bool:
-    """Run a worker until it stops; False when it stopped because Redis was lost."""
-    worker = build_worker(settings)
-    try:
-        worker.run()
-        return True
-    except REDIS_LOST as exc:
-        logger.warning("lost Redis (%s); starting again in %.0f s", exc, RECONNECT_DELAY_SECONDS)
-        return False
-    except asyncio.CancelledError:
-        # A shutdown signal that catches a job still starting (inside arq's own Redis calls):
-        # arq 0.28's Worker.close gathers its cancelled tasks without return_exceptions and
-        # re-raises that cancellation. The job stays queued; the stop itself went fine.
-        logger.info("stopped while a job was starting; it stays queued")
-        return True
-    finally:
-        worker.loop.run_until_complete(stop_jobs_and_close(worker))
-
-
-async def stop_jobs_and_close(worker: Worker) -> None:
-    """Interrupted jobs stay queued in Redis and run again once it is back."""
-    for task in worker.tasks.values():
-        task.cancel()
-    await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
-    await shutdown(worker.ctx)
 
 
 def main(argv: list[str]) -> int:
-    settings = load_settings_or_exit()
-    configure_logging(settings.log_level)
     if "--check" in argv:
-        return asyncio.run(async_check_health(redis_settings(settings), None, settings.queue_name))
-    check_dependencies_or_exit(settings)
-    serve_metrics(settings.worker_metrics_port)
-    while not run_once(settings):
-        time.sleep(RECONNECT_DELAY_SECONDS)
-    return 0
+        from workers.health import check
+
+        return check()
+    from workers.run import main as run
+
+    return run()
 
 
 if __name__ == "__main__":

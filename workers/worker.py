@@ -16,6 +16,7 @@ from app.resources import ensure_indexes, open_resources, redis_settings
 from app.storage import INDEXES
 from app.training.queue import training_function
 from workers.context import CONTEXT_KEY, WorkerContext
+from workers.health import health_key
 from workers.pool import FitPool
 from workers.requeue import requeue_lost_jobs
 from workers.training import train_model
@@ -64,6 +65,7 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
         "poll_delay": settings.worker_poll_delay_seconds,
         "allow_abort_jobs": True,
         "health_check_interval": HEALTH_CHECK_INTERVAL_SECONDS,
+        "health_check_key": health_key(settings.queue_name),
         "keep_result": 3600,
     }
     return Worker(**(options | overrides))

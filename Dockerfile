@@ -3,8 +3,13 @@
 #   API (default):  python -m app       (listens on $PORT, 8000)
 #   worker:         python -m workers   (metrics on $WORKER_METRICS_PORT, 9100)
 # Dependencies come from uv.lock with the same uv and flags as `make` (uv sync --frozen --no-dev).
+# Build it as the tag the Helm chart pulls (its appVersion, the version in pyproject.toml):
+#   docker build -t tensorfleet:0.1.0 .
 
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+# The base image by digest (the multi-arch index of python:3.11-slim-bookworm), so a rebuild
+# gets the same interpreter and Debian packages; move it on purpose, with the digest that
+# `docker buildx imagetools inspect python:3.11-slim-bookworm` prints.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91
 
 # ---- build: resolve the locked dependencies and the project into /opt/venv ----
 FROM ${PYTHON_IMAGE} AS build
@@ -16,12 +21,18 @@ ENV UV_COMPILE_BYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"
 WORKDIR /src
-# Dependencies first, in their own layer: it is rebuilt only when the lock file changes.
-COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --no-install-project
+# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml or the lock
+# changes (README.md, which the project's metadata reads, comes with the code below). uv's
+# download and wheel cache lives in a BuildKit cache mount: shared between builds, never in
+# a layer.
+COPY pyproject.toml uv.lock ./
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-install-project
+COPY README.md ./
 COPY app ./app
 COPY workers ./workers
-RUN uv sync --frozen --no-dev --no-editable
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable
 
 # ---- runtime: the interpreter, the virtualenv, a non-root user; no uv, pip or compilers ----
 FROM ${PYTHON_IMAGE} AS runtime

@@ -4,12 +4,12 @@ UV_VERSION := 0.13.8
 UV := .tools/uv-venv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup setup-stack run test lint bench bench-ui screenshots demo clean-data
+.PHONY: setup setup-stack kube-checks run test lint bench bench-ui screenshots demo clean-data
 
 setup-stack: .venv/.synced .tools/bin/ferretdb ## What `make run` needs: the venv, FerretDB, Redis
 	@scripts/ensure-redis.sh
 
-setup: setup-stack .tools/bin/helm ## Everything, including Helm and Chromium for the tests
+setup: setup-stack .tools/bin/helm kube-checks ## Everything: Helm, Chromium, the chart and compose checks' tools
 	@scripts/ensure-chromium.sh
 
 $(UV):
@@ -25,6 +25,9 @@ $(UV):
 
 .tools/bin/helm: scripts/install-helm.sh ## Helm, for the chart checks in tests/deploy
 	scripts/install-helm.sh
+
+kube-checks: ## kubeconform, its Kubernetes/KEDA/Prometheus-operator schemas, docker-compose (tests/deploy)
+	scripts/install-kube-checks.sh
 
 run: setup-stack ## Redis, FerretDB (data in ./data), the API on $PORT (8000) and 8083, a worker; Ctrl-C stops all
 	$(PY) -m devstack

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         description="BLAS/OpenMP threads each fit may use; empty means the worker's CPUs "
         "divided by WORKER_MAX_JOBS (at least 1), so concurrent fits do not oversubscribe.",
     )
+    worker_cpus: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="CPUs the worker's fits share (the Helm chart sets the pod's CPU request); "
+        "empty means the CPUs this process may run on, which in a container is the node's.",
+    )
     job_timeout_seconds: int = Field(default=600, ge=1)
     job_max_tries: int = Field(default=3, ge=1, le=10)
     worker_poll_delay_seconds: float = Field(
@@ -119,7 +126,9 @@ class Settings(BaseSettings):
         description="Threads that run the predictions too big to run inline and model loads.",
     )
 
-    @field_validator("bootstrap_admin_key", "metrics_token", "fit_threads", mode="before")
+    @field_validator(
+        "bootstrap_admin_key", "metrics_token", "fit_threads", "worker_cpus", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

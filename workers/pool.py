@@ -23,9 +23,10 @@ class FitProcessDied(RuntimeError):
     pass
 
 
-def default_threads_per_fit(max_workers: int) -> int:
-    """The CPUs this process may use, shared out between the fits that run at once."""
-    return max(1, len(os.sched_getaffinity(0)) // max_workers)
+def default_threads_per_fit(max_workers: int, cpus: int | None = None) -> int:
+    """The worker's CPUs (WORKER_CPUS, else those this process may run on), shared out between
+    the fits that run at once."""
+    return max(1, (cpus or len(os.sched_getaffinity(0))) // max_workers)
 
 
 def limit_threads(threads: int) -> None:
@@ -47,9 +48,11 @@ def new_executor(max_workers: int, threads_per_fit: int) -> ProcessPoolExecutor:
 
 
 class FitPool:
-    def __init__(self, max_workers: int, threads_per_fit: int | None = None) -> None:
+    def __init__(
+        self, max_workers: int, threads_per_fit: int | None = None, cpus: int | None = None
+    ) -> None:
         self.max_workers = max_workers
-        self.threads_per_fit = threads_per_fit or default_threads_per_fit(max_workers)
+        self.threads_per_fit = threads_per_fit or default_threads_per_fit(max_workers, cpus)
         self.executor = new_executor(max_workers, self.threads_per_fit)
 
     async def warm_up(self) -> None:

@@ -33,7 +33,7 @@ def make_startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[Non
         except BaseException:
             await resources.close()
             raise
-        pool = FitPool(settings.worker_max_jobs, settings.fit_threads)
+        pool = FitPool(settings.worker_max_jobs, settings.fit_threads, settings.worker_cpus)
         ctx[CONTEXT_KEY] = WorkerContext(resources, pool)  # before warm_up: shutdown closes it
         await pool.warm_up()
         logger.info(

@@ -23,6 +23,8 @@ CI_VALUES = CHART / "ci"
 HELM = ROOT / ".tools" / "bin" / "helm"
 KUBE_VERSION = "1.30.0"
 RELEASE = "tf"
+# The chart's defaults plus the external URLs a default install must be given.
+DEFAULTS = "default-values.yaml"
 
 # Settings that hold credentials: only ever in a Secret (Helm) or interpolated from .env (compose).
 SECRET_SETTINGS = {"MONGODB_URL", "REDIS_URL", "BOOTSTRAP_ADMIN_KEY", "METRICS_TOKEN"}
@@ -53,8 +55,7 @@ def helm(*args: str) -> subprocess.CompletedProcess[str]:
 @cache
 def _render(values_file: str | None, sets: tuple[str, ...]) -> tuple[Manifest, ...]:
     args = ["template", RELEASE, str(CHART), "--namespace", "ml", "--kube-version", KUBE_VERSION]
-    if values_file:
-        args += ["-f", str(CI_VALUES / values_file)]
+    args += ["-f", str(CI_VALUES / (values_file or DEFAULTS))]
     for item in sets:
         args += ["--set", item]
     result = helm(*args)
@@ -67,7 +68,8 @@ Render = Callable[..., list[Manifest]]
 
 @pytest.fixture(scope="session")
 def render() -> Render:
-    """render("bundled-values.yaml", "a.b=c", ...) -> the manifests of `helm template`."""
+    """render("bundled-values.yaml", "a.b=c", ...) -> the manifests of `helm template`; no file
+    means default-values.yaml (the defaults with the two URLs they require)."""
 
     def run(values_file: str | None = None, *sets: str) -> list[Manifest]:
         return list(_render(values_file, sets))

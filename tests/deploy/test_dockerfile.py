@@ -100,3 +100,24 @@ def test_dockerignore_keeps_data_venvs_tools_and_secrets_out() -> None:
         assert required in patterns, f"{required} is not in .dockerignore"
     for copied in ("app", "workers", "pyproject.toml", "uv.lock", "README.md"):
         assert copied not in patterns
+
+
+def test_base_image_is_pinned_by_digest() -> None:
+    """A tag moves; a digest rebuilds the same interpreter and Debian packages."""
+    base = re.search(r"^ARG PYTHON_IMAGE=(\S+)", DOCKERFILE.read_text(), re.M)
+    assert base and re.fullmatch(r"python:3\.11-slim-\w+@sha256:[0-9a-f]{64}", base.group(1))
+
+
+def test_dependency_layer_holds_only_what_the_lock_needs() -> None:
+    """Editing the README or the code must not reinstall every dependency: the first sync
+    (dependencies only) comes after a COPY of the project metadata and lock alone."""
+    build = stages()[0]
+    first_sync = next(i for i, line in enumerate(build) if "uv sync" in line)
+    assert "--no-install-project" in build[first_sync]
+    copied_before = [line for line in build[:first_sync] if line.startswith("COPY")]
+    assert copied_before == ["COPY pyproject.toml uv.lock ./"]
+
+
+def test_uv_keeps_its_cache_in_a_build_cache_mount() -> None:
+    syncs = [line for line in stages()[0] if "uv sync" in line]
+    assert all("--mount=type=cache,target=/root/.cache/uv" in line for line in syncs)

@@ -5,6 +5,7 @@ setting added to Settings is accepted by these checks without a change.
 """
 
 import json
+import math
 
 import pytest
 import yaml
@@ -46,6 +47,17 @@ def app_containers(manifests: list[dict]) -> list[dict]:
     ]
 
 
+def whole_cores(container: dict, ref: dict) -> int:
+    """What Kubernetes puts in a resourceFieldRef with divisor 1: the quantity rounded up."""
+    assert ref["resource"] == "requests.cpu" and ref["divisor"] == "1"
+    quantity = str(container["resources"]["requests"]["cpu"])
+    return (
+        math.ceil(int(quantity[:-1]) / 1000)
+        if quantity.endswith("m")
+        else math.ceil(float(quantity))
+    )
+
+
 @pytest.mark.parametrize("values_file", VALUE_SETS)
 def test_chart_sets_only_settings_and_all_required_ones(render: Render, values_file: str) -> None:
     manifests = render(values_file)
@@ -58,6 +70,15 @@ def test_chart_sets_only_settings_and_all_required_ones(render: Render, values_f
             assert set(env[name]) == {"secretKeyRef"}, f"{name} must come from a Secret"
 
 
+def test_worker_fits_share_the_pods_cpu_request_not_the_nodes_cpus(render: Render) -> None:
+    manifests = render(None, "worker.resources.requests.cpu=2500m")
+    (worker,) = (c for c in app_containers(manifests) if c["name"] == "worker")
+    env = pod_environment(manifests, worker)
+    assert whole_cores(worker, env["WORKER_CPUS"]["resourceFieldRef"]) == 3  # type: ignore[index]
+    settings = Settings(_env_file=None, worker_cpus="3", worker_max_jobs=env["WORKER_MAX_JOBS"])
+    assert settings.worker_cpus == 3 and settings.fit_threads is None
+
+
 @pytest.mark.parametrize("values_file", VALUE_SETS)
 def test_chart_environment_is_valid_settings(render: Render, values_file: str) -> None:
     manifests = render(values_file)
@@ -65,7 +86,9 @@ def test_chart_environment_is_valid_settings(render: Render, values_file: str) -
     for container in app_containers(manifests):
         values = {}
         for name, value in pod_environment(manifests, container).items():
-            if isinstance(value, dict):
+            if isinstance(value, dict) and "resourceFieldRef" in value:
+                value = str(whole_cores(container, value["resourceFieldRef"]))
+            elif isinstance(value, dict):
                 ref = value["secretKeyRef"]
                 if ref["name"] not in secrets:  # existingSecret: made outside the chart
                     continue

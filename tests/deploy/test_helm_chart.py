@@ -3,6 +3,8 @@
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,9 @@ from tests.deploy.support import (
     CHART,
     CI_VALUES,
     CONTAINER_SECRETS,
+    DEFAULTS,
     RELEASE,
+    ROOT,
     SECRET_SETTINGS,
     VALUE_SETS,
     Render,
@@ -153,7 +157,11 @@ def test_defaults_use_external_databases_from_the_chart_secret(render: Render) -
     assert set(data) == CONTAINER_SECRETS["api"]
     for workload, component in ((API, "api"), (WORKER, "worker")):
         (container,) = containers(one(manifests, "Deployment", workload))
-        refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+        refs = {
+            e["name"]: e["valueFrom"]["secretKeyRef"]
+            for e in container["env"]
+            if "secretKeyRef" in e["valueFrom"]
+        }
         expected = CONTAINER_SECRETS[component]
         assert refs == {name: {"name": FULLNAME, "key": name} for name in expected}
 
@@ -195,13 +203,13 @@ def test_bundled_databases_share_one_generated_password(render: Render) -> None:
     mongodb_password = secret_data(one(manifests, "Secret", f"{FULLNAME}-mongodb"))
     redis_password = secret_data(one(manifests, "Secret", f"{FULLNAME}-redis"))
     assert len(mongodb_password["mongodb-root-password"]) >= 24
+    assert len(mongodb_password["mongodb-app-password"]) >= 24
     settings = Settings(
         _env_file=None, mongodb_url=urls["MONGODB_URL"], redis_url=urls["REDIS_URL"]
     )
     (host,) = settings.mongodb_url.hosts()
-    assert host["password"] == mongodb_password["mongodb-root-password"]
+    assert host["password"] == mongodb_password["mongodb-app-password"]
     assert host["host"] == f"{FULLNAME}-mongodb"
-    assert settings.mongodb_url.query == "authSource=admin"
     assert settings.redis_url.password == redis_password["redis-password"]
     assert settings.redis_url.host == f"{FULLNAME}-redis"
 
@@ -218,13 +226,43 @@ def test_bundled_mongodb_has_auth_and_a_volume(render: Render) -> None:
     assert {"name": claim["metadata"]["name"], "mountPath": "/data/db"} in mongodb["volumeMounts"]
 
 
-def test_bundled_redis_appends_only_with_a_password(render: Render) -> None:
-    statefulset = one(render("bundled-values.yaml"), "StatefulSet", f"{FULLNAME}-redis")
+def test_bundled_redis_appends_only_with_a_password_off_its_command_line(render: Render) -> None:
+    manifests = render("bundled-values.yaml")
+    statefulset = one(manifests, "StatefulSet", f"{FULLNAME}-redis")
     (redis,) = containers(statefulset)
     command = redis["command"]
     assert command[command.index("--appendonly") + 1] == "yes"
-    assert command[command.index("--requirepass") + 1] == "$(REDIS_PASSWORD)"
+    assert not any("pass" in argument for argument in command)
+    secret = secret_data(one(manifests, "Secret", f"{FULLNAME}-redis"))
+    assert secret["redis.conf"] == f'requirepass "{secret["redis-password"]}"\n'
+    mounts = {m["name"]: m["mountPath"] for m in redis["volumeMounts"]}
+    volumes = {v["name"]: v for v in statefulset["spec"]["template"]["spec"]["volumes"]}
+    config = volumes["config"]["secret"]
+    assert config["secretName"] == f"{FULLNAME}-redis"
+    assert command[1] == f"{mounts['config']}/{config['items'][0]['path']}"
+    assert config["items"][0]["key"] == "redis.conf"
     assert statefulset["spec"]["volumeClaimTemplates"]
+
+
+def test_app_connects_to_the_bundled_mongodb_as_its_own_user(render: Render) -> None:
+    manifests = render("bundled-values.yaml")
+    url = secret_data(one(manifests, "Secret", FULLNAME))["MONGODB_URL"]
+    settings = Settings(_env_file=None, mongodb_url=url)
+    (host,) = settings.mongodb_url.hosts()
+    assert host["username"] == "tensorfleet_app"
+    assert settings.mongodb_url.query == f"authSource={settings.mongodb_db}"
+    (job,) = find(manifests, "Job")
+    assert job["metadata"]["name"] == f"{FULLNAME}-mongodb-user-1"
+    (container,) = containers(job)
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+    assert env["MONGO_APP_USERNAME"] == host["username"]
+    assert env["TENSORFLEET_DB"] == settings.mongodb_db
+    assert env["MONGO_APP_PASSWORD"]["secretKeyRef"]["key"] == "mongodb-app-password"
+    script = one(manifests, "ConfigMap", f"{FULLNAME}-mongodb-user")["data"]
+    assert script["mongodb-app-user.js"] == (CHART / "files" / "mongodb-app-user.js").read_text()
+    assert container["command"][-1].endswith("/mongodb-app-user.js")
+    assert 'role: "readWrite", db: env.TENSORFLEET_DB' in script["mongodb-app-user.js"]
+    assert not any("PASSWORD" in argument for argument in container["command"])
 
 
 def test_existing_secret_replaces_the_chart_secret(render: Render) -> None:
@@ -234,7 +272,8 @@ def test_existing_secret_replaces_the_chart_secret(render: Render) -> None:
         deployment = one(manifests, "Deployment", workload)
         (container,) = containers(deployment)
         for env in container["env"]:
-            assert env["valueFrom"]["secretKeyRef"]["name"] == "tensorfleet-connection"
+            if "secretKeyRef" in env["valueFrom"]:
+                assert env["valueFrom"]["secretKeyRef"]["name"] == "tensorfleet-connection"
         assert "checksum/secret" not in deployment["spec"]["template"]["metadata"]["annotations"]
 
 
@@ -248,7 +287,8 @@ def test_keda_scales_workers_on_the_arq_queue(render: Render) -> None:
     configmap = one(manifests, "ConfigMap", FULLNAME)
     assert trigger["metadata"]["listName"] == configmap["data"]["QUEUE_NAME"]
     assert configmap["data"]["QUEUE_NAME"] == Settings.model_fields["queue_name"].default
-    assert trigger["metadata"]["address"] == f"{FULLNAME}-redis:6379"
+    # Namespace-qualified: KEDA's operator resolves a short name in its own namespace.
+    assert trigger["metadata"]["address"] == f"{FULLNAME}-redis.ml.svc:6379"
     auth = one(manifests, "TriggerAuthentication", trigger["authenticationRef"]["name"])
     assert auth["spec"]["secretTargetRef"] == [
         {"parameter": "password", "name": f"{FULLNAME}-redis", "key": "redis-password"}
@@ -328,7 +368,10 @@ def test_schema_rejects_bad_values(setting: str, error: str) -> None:
 
 
 def test_combinations_the_schema_cannot_express_fail_with_a_message() -> None:
-    result = helm("template", RELEASE, str(CHART), "--set", "worker.keda.enabled=true")
+    defaults = str(CI_VALUES / "default-values.yaml")
+    result = helm(
+        "template", RELEASE, str(CHART), "-f", defaults, "--set", "worker.keda.enabled=true"
+    )
     assert result.returncode != 0 and "worker.keda.redis.address" in result.stderr
 
 
@@ -349,7 +392,8 @@ def render_notes(tmp_path: Path, *sets: str) -> str:
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n"
         'data:\n  notes: {{ tpl (.Files.Get "notes.txt") . | quote }}\n'
     )
-    args = ["template", RELEASE, str(chart), "--namespace", "ml", "--show-only"]
+    args = ["template", RELEASE, str(chart), "--namespace", "ml", "-f", str(CI_VALUES / DEFAULTS)]
+    args += ["--show-only"]
     args += ["templates/notes-under-test.yaml", *(a for s in sets for a in ("--set", s))]
     result = helm(*args)
     assert result.returncode == 0, result.stderr
@@ -367,3 +411,130 @@ def test_notes_tell_how_to_reach_swagger_and_train(tmp_path: Path) -> None:
 def test_notes_with_ingress_point_at_its_host(tmp_path: Path) -> None:
     notes = render_notes(tmp_path, "api.ingress.enabled=true")
     assert "http://tensorfleet.example.com/docs" in notes
+
+
+def test_a_default_install_stops_and_names_the_choices() -> None:
+    """No database address works by default: `helm install` must stop, not crash-loop."""
+    result = helm("template", RELEASE, str(CHART))
+    assert result.returncode != 0
+    for choice in ("externalMongodb.url", "mongodb.enabled=true", "existingSecret"):
+        assert choice in result.stderr
+    redis_only = helm("template", RELEASE, str(CHART), "--set", "mongodb.enabled=true")
+    assert redis_only.returncode != 0 and "externalRedis.url" in redis_only.stderr
+
+
+def test_existing_secret_must_hold_the_admin_key_while_auth_is_on(render: Render) -> None:
+    def admin_key_ref(*sets: str) -> dict:
+        (api,) = containers(one(render("existing-secret-values.yaml", *sets), "Deployment", API))
+        (ref,) = (e for e in api["env"] if e["name"] == "BOOTSTRAP_ADMIN_KEY")
+        return ref["valueFrom"]["secretKeyRef"]
+
+    assert admin_key_ref() == {"name": "tensorfleet-connection", "key": "BOOTSTRAP_ADMIN_KEY"}
+    assert admin_key_ref("auth.enabled=false")["optional"] is True
+    docs = (ROOT / "docs" / "deployment.md").read_text()
+    example = docs[docs.index("create secret generic tensorfleet-connection") :]
+    assert "--from-literal=BOOTSTRAP_ADMIN_KEY=" in example[: example.index("```")]
+
+
+def test_the_image_is_the_tag_the_docs_build(render: Render) -> None:
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    (api,) = containers(one(render("bundled-values.yaml"), "Deployment", API))
+    assert api["image"] == f"tensorfleet:{chart['appVersion']}"
+    assert f"docker build -t {api['image']} ." in (ROOT / "docs" / "deployment.md").read_text()
+
+
+def test_api_has_a_disruption_budget(render: Render) -> None:
+    budget = one(render(), "PodDisruptionBudget", API)
+    deployment = one(render(), "Deployment", API)
+    assert budget["spec"]["maxUnavailable"] == 1
+    assert budget["spec"]["selector"] == deployment["spec"]["selector"]
+
+
+def pod_labels(manifests: list, kind: str, name: str) -> dict:
+    return one(manifests, kind, name)["spec"]["template"]["metadata"]["labels"]
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    return selector["matchLabels"].items() <= labels.items()
+
+
+def test_network_policies_admit_only_the_releases_pods_keda_and_monitoring(
+    render: Render,
+) -> None:
+    manifests = render("keda-values.yaml")
+    api, worker = (
+        pod_labels(manifests, "Deployment", API),
+        pod_labels(manifests, "Deployment", WORKER),
+    )
+    job = one(manifests, "Job", f"{FULLNAME}-mongodb-user-1")["spec"]["template"]["metadata"]
+    for database in ("mongodb", "redis"):
+        policy = one(manifests, "NetworkPolicy", f"{FULLNAME}-{database}")
+        target = pod_labels(manifests, "StatefulSet", f"{FULLNAME}-{database}")
+        assert selects(policy["spec"]["podSelector"], target)
+        (rule,) = policy["spec"]["ingress"]
+        pods = [p["podSelector"] for p in rule["from"] if "podSelector" in p]
+        assert any(selects(p, api) for p in pods) and any(selects(p, worker) for p in pods)
+        assert not any(
+            selects(p, pod_labels(manifests, "StatefulSet", f"{FULLNAME}-redis"))
+            for p in pods
+            if database == "mongodb"
+        )
+        namespaces = [
+            p["namespaceSelector"]["matchLabels"] for p in rule["from"] if "namespaceSelector" in p
+        ]
+        assert namespaces == (
+            [{"kubernetes.io/metadata.name": "keda"}] if database == "redis" else []
+        )
+    mongodb_rule = one(manifests, "NetworkPolicy", f"{FULLNAME}-mongodb")["spec"]["ingress"][0]
+    assert any(
+        selects(p["podSelector"], job["labels"]) for p in mongodb_rule["from"] if "podSelector" in p
+    )
+    (metrics,) = one(manifests, "NetworkPolicy", WORKER)["spec"]["ingress"]
+    assert metrics["ports"] == [{"port": "metrics", "protocol": "TCP"}]
+    assert metrics["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    ]
+    without_keda = render("bundled-values.yaml")
+    (rule,) = one(without_keda, "NetworkPolicy", f"{FULLNAME}-redis")["spec"]["ingress"]
+    assert not any("namespaceSelector" in p for p in rule["from"])
+
+
+def test_helm_test_asks_health_through_the_service(render: Render) -> None:
+    manifests = render()
+    (pod,) = (m for m in find(manifests, "Pod") if m["metadata"]["name"].endswith("test-health"))
+    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    (container,) = pod["spec"]["containers"]
+    service = one(manifests, "Service", API)
+    assert f"http://{API}:{service['spec']['ports'][0]['port']}/health" in container["command"][-1]
+    assert container["image"] == next(containers(one(manifests, "Deployment", API)))["image"]
+
+
+def test_worker_grace_period_and_probe_are_per_pod(render: Render) -> None:
+    deployment = one(render(), "Deployment", WORKER)
+    assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 30
+    values = (CHART / "values.yaml").read_text()
+    assert "stops the fits it is running" in values and "another pod's" in values
+
+
+def test_schema_config_block_is_generated_from_settings() -> None:
+    """A setting added to app/config.py must be settable from `config:`; rerun the generator."""
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.chart_schema", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("setting", ["MAX_BODY_BYTES=2097152", "JOB_REQUEUE_AFTER_SECONDS=120"])
+def test_settings_the_old_schema_rejected_are_accepted(render: Render, setting: str) -> None:
+    name, value = setting.split("=")
+    assert one(render(None, f"config.{setting}"), "ConfigMap", FULLNAME)["data"][name] == value
+
+
+def test_notes_render_with_an_ingress_without_hosts(tmp_path: Path) -> None:
+    notes = render_notes(tmp_path, "api.ingress.enabled=true", "api.ingress.hosts=null")
+    assert "the Ingress has no host" in notes
+    assert f"port-forward service/{API}" in notes

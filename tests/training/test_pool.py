@@ -28,3 +28,18 @@ def test_the_default_shares_the_cpus_between_the_concurrent_fits(
     assert default_threads_per_fit(2) == 4
     assert default_threads_per_fit(3) == 2
     assert default_threads_per_fit(16) == 1
+
+
+def test_the_pods_cpu_request_not_the_nodes_cpus_sets_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In Kubernetes the container sees every CPU of the node; the chart passes the pod's CPU
+    request as WORKER_CPUS, and the fits share that."""
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(64)))
+    assert default_threads_per_fit(2, cpus=4) == 2
+    assert default_threads_per_fit(2, cpus=1) == 1
+    pool = FitPool(2, cpus=4)
+    try:
+        assert pool.threads_per_fit == 2
+    finally:
+        pool.shutdown()

@@ -104,6 +104,10 @@ Arguments: (dict "context" $ "values" <map holding the key> "key" "<key in that 
 {{- include "tensorfleet.password" (dict "context" . "values" .Values.mongodb.auth "key" "rootPassword" "secret" (include "tensorfleet.mongodb.fullname" .) "secretKey" "mongodb-root-password") }}
 {{- end }}
 
+{{- define "tensorfleet.mongodb.appPassword" -}}
+{{- include "tensorfleet.password" (dict "context" . "values" .Values.mongodb.auth "key" "appPassword" "secret" (include "tensorfleet.mongodb.fullname" .) "secretKey" "mongodb-app-password") }}
+{{- end }}
+
 {{- define "tensorfleet.redis.password" -}}
 {{- include "tensorfleet.password" (dict "context" . "values" .Values.redis.auth "key" "password" "secret" (include "tensorfleet.redis.fullname" .) "secretKey" "redis-password") }}
 {{- end }}
@@ -113,12 +117,19 @@ Arguments: (dict "context" $ "values" <map holding the key> "key" "<key in that 
 {{- include "tensorfleet.password" (dict "context" . "values" .Values.auth "key" "bootstrapAdminKey" "secret" (include "tensorfleet.fullname" .) "secretKey" "BOOTSTRAP_ADMIN_KEY") }}
 {{- end }}
 
-{{/* MONGODB_URL: the bundled MongoDB's, or externalMongodb.url. */}}
+{{/* The database the app uses (config.MONGODB_DB). */}}
+{{- define "tensorfleet.mongodb.database" -}}
+{{- .Values.config.MONGODB_DB | default "tensorfleet" }}
+{{- end }}
+
+{{/* MONGODB_URL: the bundled MongoDB's, as the app's own user (readWrite on its database only,
+made by the mongodb-user Job), or externalMongodb.url. */}}
 {{- define "tensorfleet.mongodbUrl" -}}
 {{- if .Values.mongodb.enabled }}
-{{- printf "mongodb://%s:%s@%s:27017/%s?authSource=admin" (.Values.mongodb.auth.rootUsername | urlquery) (include "tensorfleet.mongodb.rootPassword" . | urlquery) (include "tensorfleet.mongodb.fullname" .) (.Values.config.MONGODB_DB | default "tensorfleet") }}
+{{- $db := include "tensorfleet.mongodb.database" . }}
+{{- printf "mongodb://%s:%s@%s:27017/%s?authSource=%s" (.Values.mongodb.auth.appUsername | urlquery) (include "tensorfleet.mongodb.appPassword" . | urlquery) (include "tensorfleet.mongodb.fullname" .) $db $db }}
 {{- else }}
-{{- required "externalMongodb.url is required unless mongodb.enabled=true or existingSecret is set" .Values.externalMongodb.url }}
+{{- required "MongoDB: set externalMongodb.url (your MongoDB 7), or mongodb.enabled=true (an in-cluster MongoDB for evaluation), or existingSecret (a Secret with MONGODB_URL and REDIS_URL)" .Values.externalMongodb.url }}
 {{- end }}
 {{- end }}
 
@@ -127,7 +138,7 @@ Arguments: (dict "context" $ "values" <map holding the key> "key" "<key in that 
 {{- if .Values.redis.enabled }}
 {{- printf "redis://:%s@%s:6379/0" (include "tensorfleet.redis.password" . | urlquery) (include "tensorfleet.redis.fullname" .) }}
 {{- else }}
-{{- required "externalRedis.url is required unless redis.enabled=true or existingSecret is set" .Values.externalRedis.url }}
+{{- required "Redis: set externalRedis.url, or redis.enabled=true (an in-cluster Redis for evaluation), or existingSecret (a Secret with MONGODB_URL and REDIS_URL)" .Values.externalRedis.url }}
 {{- end }}
 {{- end }}
 
@@ -142,14 +153,16 @@ Arguments: (dict "context" $ "values" <map holding the key> "key" "<key in that 
 {{- end }}
 
 {{/* The API's credentials beyond the URLs: the bootstrap admin key and the metrics token. With
-existingSecret both keys are optional there (an admin key may already be stored). */}}
+auth on, the admin key is required in existingSecret too: on a fresh database the API cannot
+start without one, and a missing key then stops the pod with a message that names the key
+(CreateContainerConfigError) instead of a crash loop. METRICS_TOKEN stays optional there. */}}
 {{- define "tensorfleet.apiSecretEnv" -}}
 - name: BOOTSTRAP_ADMIN_KEY
   valueFrom:
     secretKeyRef:
       name: {{ include "tensorfleet.secretName" . }}
       key: BOOTSTRAP_ADMIN_KEY
-      {{- if .Values.existingSecret }}
+      {{- if and .Values.existingSecret (not .Values.auth.enabled) }}
       optional: true
       {{- end }}
 {{- if or .Values.existingSecret .Values.auth.metricsToken }}
@@ -190,9 +203,25 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
 {{- end }}
 {{- end }}
 
+{{/* The bundled Redis's address as KEDA must dial it: namespace-qualified, because the KEDA
+operator resolves a short service name in its own namespace (kedacore/keda#6247). */}}
+{{- define "tensorfleet.redis.address" -}}
+{{- printf "%s.%s.svc:6379" (include "tensorfleet.redis.fullname" .) .Release.Namespace }}
+{{- end }}
+
 {{/* The writable /tmp of a read-only root file system. */}}
 {{- define "tensorfleet.tmpVolume" -}}
 - name: tmp
   emptyDir:
     sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- end }}
+
+{{/* NetworkPolicy peers: this release's API and worker pods. */}}
+{{- define "tensorfleet.appPeers" -}}
+- podSelector:
+    matchLabels:
+      {{- include "tensorfleet.componentSelectorLabels" (dict "context" . "component" "api") | nindent 6 }}
+- podSelector:
+    matchLabels:
+      {{- include "tensorfleet.componentSelectorLabels" (dict "context" . "component" "worker") | nindent 6 }}
 {{- end }}

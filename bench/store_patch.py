@@ -60,7 +60,8 @@ def jobs(stack: Stack, config: dict[str, Any]) -> dict[str, Any]:
 def gets(stack: Stack, config: dict[str, Any]) -> dict[str, Any]:
     """`GET /api/v1/models/{id}` for random ids drawn from the whole seeded registry."""
     asyncio.run(registry.create_indexes(stack.mongodb_url, stack.database))
-    with MongoClient(stack.mongodb_url, tz_aware=True) as mongo:
+    mongo: MongoClient[dict[str, Any]] = MongoClient(stack.mongodb_url, tz_aware=True)
+    with mongo:
         models = mongo[stack.database]["models"]
         registry.seed(models, 0, config["models"], time.monotonic() + 600)
         ids = registry.sample_ids(models, 2000)

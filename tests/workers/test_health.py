@@ -6,18 +6,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import redis
 import redis.asyncio
 
 from app.config import Settings
-from tests.processes import PROJECT, settings_env
-from tests.training.conftest import start_worker, stop_worker
-from workers.health import health_key
+from devstack.services import free_port
+from tests.support import PROJECT, clean_env, start_worker, stop_worker
+from workers.health import check, health_key
 
 CHECK = [sys.executable, "-m", "workers", "--check"]
 
 
 def probe(settings: Settings, *command: str) -> subprocess.CompletedProcess[str]:
-    env = settings_env(settings) | {"PATH": "/usr/bin:/bin"}
+    env = clean_env(settings)
     return subprocess.run(
         list(command) or CHECK, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
     )
@@ -73,3 +75,20 @@ def test_probe_does_not_import_the_training_stack(settings: Settings, tmp_path: 
     )
     result = probe(settings, sys.executable, "-c", code)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_check_reads_this_hosts_key_and_fails_closed(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", str(settings.redis_url))
+    monkeypatch.setenv("QUEUE_NAME", settings.queue_name)
+    assert check() == 1, "no worker ran on this host"
+    client = redis.Redis.from_url(str(settings.redis_url))
+    try:
+        client.set(health_key(settings.queue_name), "alive", px=2000)
+        assert check() == 0
+    finally:
+        client.delete(health_key(settings.queue_name))
+        client.close()
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    assert check() == 1, "Redis unreachable"

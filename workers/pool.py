@@ -48,11 +48,9 @@ def new_executor(max_workers: int, threads_per_fit: int) -> ProcessPoolExecutor:
 
 
 class FitPool:
-    def __init__(
-        self, max_workers: int, threads_per_fit: int | None = None, cpus: int | None = None
-    ) -> None:
+    def __init__(self, max_workers: int, threads_per_fit: int | None = None) -> None:
         self.max_workers = max_workers
-        self.threads_per_fit = threads_per_fit or default_threads_per_fit(max_workers, cpus)
+        self.threads_per_fit = threads_per_fit or default_threads_per_fit(max_workers)
         self.executor = new_executor(max_workers, self.threads_per_fit)
 
     async def warm_up(self) -> None:

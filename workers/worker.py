@@ -17,7 +17,7 @@ from app.storage import INDEXES
 from app.training.queue import training_function
 from workers.context import CONTEXT_KEY, WorkerContext
 from workers.health import health_key
-from workers.pool import FitPool
+from workers.pool import FitPool, default_threads_per_fit
 from workers.requeue import requeue_lost_jobs
 from workers.training import train_model
 
@@ -33,7 +33,10 @@ def make_startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[Non
         except BaseException:
             await resources.close()
             raise
-        pool = FitPool(settings.worker_max_jobs, settings.fit_threads, settings.worker_cpus)
+        threads = settings.fit_threads or default_threads_per_fit(
+            settings.worker_max_jobs, settings.worker_cpus
+        )
+        pool = FitPool(settings.worker_max_jobs, threads)
         ctx[CONTEXT_KEY] = WorkerContext(resources, pool)  # before warm_up: shutdown closes it
         await pool.warm_up()
         logger.info(

@@ -38,8 +38,3 @@ def test_the_pods_cpu_request_not_the_nodes_cpus_sets_the_default(
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(64)))
     assert default_threads_per_fit(2, cpus=4) == 2
     assert default_threads_per_fit(2, cpus=1) == 1
-    pool = FitPool(2, cpus=4)
-    try:
-        assert pool.threads_per_fit == 2
-    finally:
-        pool.shutdown()

@@ -6,7 +6,7 @@ table (stdout, and bench/RESULTS.md for a full run into the default output folde
     python -m bench                    everything, MLflow included (installs its own venv)
     python -m bench --quick            tiny sizes, no MLflow: checks the harness (make test)
     python -m bench --only registry    one section (repeatable): train, throughput, registry,
-                                       download
+                                       download, inference
     python -m bench --mongodb-url URL  against that MongoDB (e.g. MongoDB 7), not FerretDB
 """
 
@@ -21,11 +21,11 @@ from typing import Any
 
 import httpx
 
-from bench import download, mlflow_bridge, registry, report, throughput, train
+from bench import download, inference, mlflow_bridge, registry, report, throughput, train
 from bench.stack import Stack
 
 BENCH = Path(__file__).resolve().parent
-SECTIONS = ("train", "throughput", "registry", "download")
+SECTIONS = ("train", "throughput", "registry", "download", "inference")
 
 FULL: dict[str, Any] = {
     "warmup": 2,
@@ -43,6 +43,8 @@ FULL: dict[str, Any] = {
     "seed_budget_seconds": 300,
     "download_mb": 100,
     "download_reps": 5,
+    "inference_concurrency": 8,
+    "inference_seconds": 10,
 }
 QUICK: dict[str, Any] = {
     "warmup": 1,
@@ -60,6 +62,8 @@ QUICK: dict[str, Any] = {
     "seed_budget_seconds": 30,
     "download_mb": 4,
     "download_reps": 1,
+    "inference_concurrency": 2,
+    "inference_seconds": 0.5,
 }
 
 
@@ -91,7 +95,7 @@ def mlflow_status(args: argparse.Namespace) -> dict[str, Any]:
     wanted = args.mlflow if args.mlflow is not None else not args.quick
     if not wanted:
         return {"available": False, "reason": "skipped (--quick or --no-mlflow)"}
-    if not {"train", "registry"} & set(args.only or SECTIONS):
+    if not {"train", "registry", "inference"} & set(args.only or SECTIONS):
         return {"available": False, "reason": "not needed by the chosen sections"}
     return mlflow_bridge.ensure()
 
@@ -133,6 +137,8 @@ def run_sections(stack: Stack, args: argparse.Namespace, config: dict, status: d
         guarded("registry", results, lambda: registry.run(stack, config, work, status))
     if "download" in sections:
         guarded("download", results, lambda: download.run(stack, config, api_pid))
+    if "inference" in sections:
+        guarded("inference", results, lambda: inference.run(stack, config, work, status))
     return results
 
 

@@ -86,3 +86,20 @@ def train(*, cases: dict, tuned: bool, reps: int, warmup: int, work_dir: Path) -
 
 def registry(*, versions: int, reps: int, work_dir: Path) -> dict:
     return call({"mode": "registry", "versions": versions, "reps": reps, "work_dir": str(work_dir)})
+
+
+def serve_command(model_dir: Path, port: int) -> list[str]:
+    """MLflow's scoring server on a saved model, in the environment it runs in already."""
+    return [
+        str(VENV / "bin" / "mlflow"),
+        "models",
+        "serve",
+        "-m",
+        str(model_dir),
+        "--env-manager",
+        "local",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]

@@ -3,7 +3,8 @@
     python mlflow_runner.py '<json request>'   prints one JSON object on its last stdout line.
 
 Requests: {"mode": "info"}; {"mode": "train", "cases": {...}, "tuned": bool, "reps": n,
-"warmup": n, "work_dir": path}; {"mode": "registry", "versions": n, "reps": n, "work_dir": path}.
+"warmup": n, "work_dir": path}; {"mode": "registry", "versions": n, "reps": n, "work_dir": path};
+{"mode": "save", "model": joblib path, "path": model directory to write}.
 Each uses a SQLite tracking and registry store with local artifacts under work_dir.
 """
 
@@ -165,12 +166,22 @@ def info(_: dict) -> dict:
     return {"mlflow": mlflow.__version__, "scikit-learn": sklearn.__version__}
 
 
+def save(request: dict) -> dict:
+    """Save a joblib scikit-learn model as an MLflow model directory (for `models serve`)."""
+    import joblib
+    import mlflow.sklearn
+
+    mlflow.sklearn.save_model(joblib.load(request["model"]), request["path"])
+    return {"path": request["path"]}
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     logging.disable(logging.WARNING)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     request = json.loads(sys.argv[1])
-    handler = {"info": info, "train": train, "registry": registry}[request["mode"]]
+    handlers = {"info": info, "train": train, "registry": registry, "save": save}
+    handler = handlers[request["mode"]]
     result = handler(request)
     print(json.dumps(result))
 

@@ -167,6 +167,56 @@ def download_section(dl: dict[str, Any]) -> list[str]:
     ]
 
 
+SERVERS = ("floor", "bare", "mlflow", "tensorfleet")
+
+
+def inference_rows(case: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for server in SERVERS:
+        if server not in case:
+            continue
+        figures = [case[server][f"rows_{n}"] for n in (1, 100)]
+        first = case[server].get("first_request_ms")
+        rows.append(
+            [server]
+            + [f"{ms(f['p50_ms'])} / {ms(f['p99_ms'])} / {f['rps']:.0f}" for f in figures]
+            + [ms(first) if first is not None else "-"]
+        )
+    return rows
+
+
+def inference_section(inf: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"### 5. Inference ({inf['concurrency']} concurrent clients, {inf['seconds']} s each)",
+    ]
+    header = ["", "1 row: p50 / p99 ms / rps", "100 rows: p50 / p99 ms / rps", "first ms"]
+    for name, case in inf["cases"].items():
+        size = case["model_bytes"] / 1024
+        lines += ["", f"{name} ({size:.0f} KiB):", "", *table(header, inference_rows(case))]
+    return lines
+
+
+def inference_targets(inf: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    case = inf["cases"]["logistic_regression"]
+    tf, bare = case["tensorfleet"]["rows_1"], case["bare"]["rows_1"]
+    gap = tf["p50_ms"] - bare["p50_ms"]
+    out = [
+        ("1-row LR: p50 within 1.5 ms of bare", f"+{gap:.2f} ms", gap <= 1.5),
+        ("1-row LR: p99 < 5 ms", f"{ms(tf['p99_ms'])} ms", tf["p99_ms"] < 5),
+    ]
+    if mlflow := case.get("mlflow"):
+        peer = mlflow["rows_1"]
+        over = tf["rps"] / peer["rps"] if peer["rps"] else None
+        met = over is not None and over >= 2 and tf["p99_ms"] <= peer["p99_ms"]
+        out.append(("1-row LR: ≥ 2x MLflow rps at ≤ its p99", f"{x(over)}x", met))
+    for name, c in inf["cases"].items():
+        first = c["tensorfleet"]["first_request_ms"]
+        label = f"cold first request < 100 ms: {name} ({c['model_bytes'] / 1024:.0f} KiB)"
+        out.append((label, f"{ms(first)} ms", first < 100))
+    return out
+
+
 def verdict(met: bool | None) -> str:
     return "n/a" if met is None else ("met" if met else "**missed**")
 
@@ -197,6 +247,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         share, growth = dl["api_over_floor_throughput"], dl["api_rss_growth_mb"]["max"]
         out.append(("download ≥ 70% of floor", f"{share:.0%}", share >= 0.7))
         out.append(("download RSS growth < 32 MB", f"{growth:.1f} MiB", growth < 32))
+    if inf := results.get("inference"):
+        out += inference_targets(inf)
     return out
 
 
@@ -218,6 +270,7 @@ def markdown(results: dict[str, Any]) -> str:
         "throughput": throughput_section,
         "registry": registry_section,
         "download": download_section,
+        "inference": inference_section,
     }
     for key, render in sections.items():
         if key in results:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli import demo, registry, training
+from app.cli import demo, predict, registry, training
 from app.cli.state import EXIT_ERROR, CliState
 from app.client.config import API_KEY_ENV, DEFAULT_TIMEOUT_SECONDS, URL_ENV
 
@@ -49,6 +49,7 @@ app.add_typer(training.jobs_app, name="jobs")
 app.add_typer(registry.models_app, name="models")
 app.command()(training.datasets)
 app.command()(training.algorithms)
+app.command()(predict.predict)
 app.command()(registry.stats)
 app.command()(registry.health)
 app.command()(demo.demo)

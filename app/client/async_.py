@@ -14,6 +14,7 @@ from app.client.download import Destination, DownloadSink, ModelDownload
 from app.client.errors import connection_failed, error_from_response
 from app.client.polling import Backoff, next_delay
 from app.health import HealthRead
+from app.inference.schemas import PredictResponse
 from app.registry.schemas import ModelList, ModelRead, StatisticsRead
 from app.training.schemas import (
     AlgorithmRead,
@@ -164,6 +165,19 @@ class AsyncTensorFleetClient:
         except BaseException:
             sink.abort()
             raise
+
+    async def predict(
+        self,
+        model: str | ModelRead,
+        rows: Any,
+        *,
+        version: int | None = None,
+        probabilities: bool = False,
+    ) -> PredictResponse:
+        """Predictions for `rows` (dicts, lists in column order, or a pandas DataFrame) from
+        `model`: a ModelRead or an id, or a name (its latest version, or `version`)."""
+        call = calls.predict(model, rows, version=version, probabilities=probabilities)
+        return await self._send(call)
 
     async def statistics(self) -> StatisticsRead:
         return await self._send(calls.statistics())

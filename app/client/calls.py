@@ -10,7 +10,9 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from app.client.errors import UnexpectedResponse, error_from_response
+from app.client.predict import predict_body, predict_path
 from app.health import HealthRead
+from app.inference.schemas import PredictResponse
 from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder, StatisticsRead
 from app.training.schemas import (
     AlgorithmRead,
@@ -137,6 +139,14 @@ def delete_model(model_id: str) -> Call[None]:
 
 def download_path(model_id: str) -> str:
     return f"{MODELS}/{segment(model_id)}/download"
+
+
+def predict(
+    model: str | ModelRead, rows: Any, *, version: int | None, probabilities: bool
+) -> Call[PredictResponse]:
+    path = predict_path(model, version, segment)
+    body = predict_body(rows, probabilities)
+    return Call("POST", path, parsed_as(PredictResponse), json=body)
 
 
 def statistics() -> Call[StatisticsRead]:

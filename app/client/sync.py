@@ -13,6 +13,7 @@ from app.client.download import Destination, DownloadSink, ModelDownload
 from app.client.errors import connection_failed, error_from_response
 from app.client.polling import Backoff, next_delay
 from app.health import HealthRead
+from app.inference.schemas import PredictResponse
 from app.registry.schemas import ModelList, ModelRead, StatisticsRead
 from app.training.schemas import (
     AlgorithmRead,
@@ -160,6 +161,19 @@ class TensorFleetClient:
         except BaseException:
             sink.abort()
             raise
+
+    def predict(
+        self,
+        model: str | ModelRead,
+        rows: Any,
+        *,
+        version: int | None = None,
+        probabilities: bool = False,
+    ) -> PredictResponse:
+        """Predictions for `rows` (dicts, lists in column order, or a pandas DataFrame) from
+        `model`: a ModelRead or an id, or a name (its latest version, or `version`)."""
+        call = calls.predict(model, rows, version=version, probabilities=probabilities)
+        return self._send(call)
 
     def statistics(self) -> StatisticsRead:
         return self._send(calls.statistics())

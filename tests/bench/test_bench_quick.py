@@ -31,7 +31,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
         env=base_env(),
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=420,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -89,8 +89,24 @@ def test_reports_download_throughput_and_memory(quick_run: tuple[dict, str]) -> 
     assert download["api_rss_growth_mb"]["max"] is not None
 
 
+def test_reports_inference_beside_the_floor_and_the_bare_endpoint(
+    quick_run: tuple[dict, str],
+) -> None:
+    inference = quick_run[0]["inference"]
+    assert set(inference["cases"]) == {"logistic_regression", "random_forest_100"}
+    for case in inference["cases"].values():
+        assert case["model_bytes"] > 0
+        for server in ("floor", "bare", "tensorfleet"):
+            for rows in ("rows_1", "rows_100"):
+                figures = case[server][rows]
+                assert figures["rps"] > 0 and figures["p99_ms"] >= figures["p50_ms"] > 0
+        assert case["tensorfleet"]["first_request_ms"] > 0
+    assert "cold first request < 100 ms" in quick_run[1]
+
+
 def test_prints_the_markdown_table(quick_run: tuple[dict, str]) -> None:
     stdout = quick_run[1]
-    for heading in ("### 1. Train", "### 2. Throughput", "### 3. Registry", "### 4. Download"):
+    headings = ("### 1. Train", "### 2. Throughput", "### 3. Registry", "### 4. Download")
+    for heading in (*headings, "### 5. Inference"):
         assert heading in stdout
     assert "### Targets" in stdout

@@ -43,11 +43,15 @@ def test_the_bash_blocks(live: Server, tmp_path: Path) -> None:
     assert "guide_forest" in out and list(tmp_path.glob("guide_forest-*.joblib"))
     assert "deleted model" in out and out.count("exit code") == 2
     assert "exit code 3" in out and "exit code 1" in out
+    assert '"predictions":["setosa"]' in out and '"predictions":["virginica"]' in out
+    assert (tmp_path / "predictions.csv").read_text().startswith("prediction,proba_setosa,")
 
 
 def test_the_python_blocks(live: Server, tmp_path: Path) -> None:
-    sync_example, async_example = blocks("python")
+    sync_example, predict_example, async_example = blocks("python")
     out = run([sys.executable, "-c", sync_example], live, tmp_path)
     assert "['iris', 'wine']" in out and "succeeded" in out and "404" in out
     assert (tmp_path / "guide_svm.joblib").exists()
     assert "succeeded" in run([sys.executable, "-c", async_example], live, tmp_path)
+    out = run([sys.executable, "-c", predict_example], live, tmp_path)
+    assert "['setosa']" in out and "guide_lr 1 ['virginica'] [{'setosa':" in out

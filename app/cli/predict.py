@@ -1,0 +1,92 @@
+"""`tensorfleet predict MODEL --file rows.csv [--proba] [--out predictions.csv]`.
+
+The CSV's header names the columns; cells that read as numbers are sent as numbers, empty
+cells as missing values, the rest as text. Rows go in requests of BATCH_ROWS (under the
+server's PREDICT_MAX_ROWS default), and the predictions come out as CSV in the input's order:
+a `prediction` column, and one `proba_<class>` column per class with --proba.
+"""
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from app.cli.state import EXIT_USAGE, client_for, fail
+from app.client import TensorFleetClient
+from app.client.predict import OBJECT_ID
+from app.inference.schemas import PredictResponse
+from app.registry.schemas import ModelRead
+
+BATCH_ROWS = 500
+
+
+def cell(text: str) -> Any:
+    if text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    try:
+        with path.open(newline="", encoding="utf-8") as file:
+            return [{k: cell(v) for k, v in row.items()} for row in csv.DictReader(file)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        fail(f"cannot read {path}: {exc}", EXIT_USAGE)
+
+
+def write_predictions(answers: list[PredictResponse], out: Path | None) -> None:
+    classes = next((list(a.probabilities[0]) for a in answers if a.probabilities), [])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["prediction", *(f"proba_{c}" for c in classes)])
+    for answer in answers:
+        probabilities = answer.probabilities or [{}] * len(answer.predictions)
+        for prediction, proba in zip(answer.predictions, probabilities, strict=True):
+            writer.writerow([prediction, *(proba.get(c) for c in classes)])
+    if out is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        out.write_text(buffer.getvalue())
+
+
+def resolve(client: TensorFleetClient, model: str, version: int | None) -> ModelRead:
+    if version is not None:
+        return client.model_version(model, version)
+    return client.get_model(model) if OBJECT_ID.match(model) else client.latest_model(model)
+
+
+def predict(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="A model id, or a name (its latest version).")],
+    file: Annotated[Path, typer.Option("--file", "-f", help="CSV with a header row.")],
+    version: Annotated[int | None, typer.Option(min=1, help="This version of a name.")] = None,
+    proba: Annotated[bool, typer.Option("--proba", help="Add class probabilities.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Write the CSV here, not to stdout.")] = None,
+) -> None:
+    """Predict the rows of a CSV file with a registered model."""
+    rows = read_rows(file)
+    if not rows:
+        fail(f"{file} has no rows", EXIT_USAGE)
+    with client_for(ctx) as client:
+        target = resolve(client, model, version)  # one model for every batch
+        answers = [
+            client.predict(target, rows[i : i + BATCH_ROWS], probabilities=proba)
+            for i in range(0, len(rows), BATCH_ROWS)
+        ]
+    write_predictions(answers, out)
+    if out is not None:
+        typer.echo(
+            f"{len(rows)} predictions by {answers[0].model.name} "
+            f"v{answers[0].model.version} written to {out}",
+            err=True,
+        )

@@ -1,0 +1,185 @@
+"""Figure 5: online predictions, TensorFleet against the floor, a bare endpoint and MLflow.
+
+Same model, same body, same load generator (bench/loadgen.py: `concurrency` async clients for
+`inference_seconds`), for a one-row and a 100-row request, on a logistic regression and a
+100-tree random forest fitted on Iris here:
+- floor: the model's own `predict` on the same rows, in this process, one call after another;
+- bare: FastAPI + uvicorn holding the model (bench/bare_server.py);
+- mlflow: MLflow 3's scoring server (`mlflow models serve --env-manager local`);
+- tensorfleet: POST /api/v1/models/{id}/predict on the stack's API.
+Every server gets the body `{"dataframe_split": {"columns": [...], "data": [...]}}`. The cold
+first request is TensorFleet's first predict of a model just published (read from the store,
+sha256 checked, unpickled), and each peer's first request after it started.
+"""
+
+import asyncio
+import contextlib
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from gridfs import AsyncGridFSBucket
+from pymongo import AsyncMongoClient
+from sklearn.base import BaseEstimator
+from sklearn.datasets import load_iris
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+
+from app.registry.publish import publish_model
+from app.training.fitting import serialise
+from bench import loadgen, mlflow_bridge
+from bench.stack import READY_TIMEOUT_SECONDS, Stack, StackError
+from devstack.services import PROJECT, free_port, stop_process
+
+FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+SIZES = (1, 100)
+
+
+def cases() -> dict[str, BaseEstimator]:
+    return {
+        "logistic_regression": LogisticRegression(max_iter=1000),
+        "random_forest_100": RandomForestClassifier(n_estimators=100, random_state=0),
+    }
+
+
+def iris() -> tuple[np.ndarray, np.ndarray]:
+    bunch = load_iris()
+    return bunch.data, np.asarray(bunch.target_names)[bunch.target]  # labels, as the worker
+
+
+def body(X: np.ndarray, rows: int) -> bytes:
+    data = X[np.arange(rows) % len(X)].tolist()
+    return json.dumps({"dataframe_split": {"columns": FEATURES, "data": data}}).encode()
+
+
+def floor(model: Any, X: np.ndarray, rows: int, seconds: float) -> dict[str, Any]:
+    """The model's own predict on the same rows, sequentially, for the same time."""
+    batch = X[np.arange(rows) % len(X)]
+    latencies: list[float] = []
+    started = time.perf_counter()
+    while (now := time.perf_counter()) - started < seconds:
+        model.predict(batch)
+        latencies.append(time.perf_counter() - now)
+    return loadgen.summary(latencies, time.perf_counter() - started)
+
+
+async def _publish(stack: Stack, name: str, payload: bytes) -> dict[str, Any]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_url, tz_aware=True)
+    try:
+        db = client[stack.database]
+        metadata = {
+            "name": f"bench-{name}",
+            "algorithm": name,
+            "hyperparameters": {},
+            "metrics": {"train_accuracy": 1.0, "test_accuracy": 1.0},
+            "dataset_name": "iris",
+            "features": FEATURES,
+            "classes": ["setosa", "versicolor", "virginica"],
+            "job_id": f"bench-inference-{name}-{time.time_ns()}",
+            "library_versions": {},
+        }
+        return await publish_model(db, AsyncGridFSBucket(db), payload=payload, metadata=metadata)
+    finally:
+        await client.close()
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(f"{url}: exited with {process.returncode}; see {log}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise StackError(f"{url} not healthy within {READY_TIMEOUT_SECONDS}s; see {log}")
+
+
+@contextlib.contextmanager
+def serving(argv: list[str], health: str, log: Path) -> Iterator[None]:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            argv, cwd=PROJECT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        wait_healthy(health, process, log)
+        yield
+    finally:
+        stop_process(process)
+
+
+def measure(url: str, X: np.ndarray, config: dict) -> dict[str, Any]:
+    figures: dict[str, Any] = {"first_request_ms": loadgen.first_request_ms(url, body(X, 1))}
+    for rows in SIZES:
+        figures[f"rows_{rows}"] = loadgen.load(
+            url,
+            body(X, rows),
+            concurrency=config["inference_concurrency"],
+            seconds=config["inference_seconds"],
+        )
+    return figures
+
+
+def mlflow_figures(path: Path, X: np.ndarray, config: dict, work: Path) -> dict[str, Any]:
+    """MLflow's scoring server on the same model file (saved as an MLflow model first)."""
+    model_dir = work / f"mlflow-{path.stem}"
+    mlflow_bridge.call({"mode": "save", "model": str(path), "path": str(model_dir)})
+    port = free_port()
+    argv = mlflow_bridge.serve_command(model_dir, port)
+    with serving(argv, f"http://127.0.0.1:{port}/ping", work / "logs" / "mlflow.log"):
+        return measure(f"http://127.0.0.1:{port}/invocations", X, config)
+
+
+def fitted(work: Path) -> dict[str, tuple[Any, bytes, Path]]:
+    """Each case's model fitted on Iris, its joblib bytes, and the file they were written to."""
+    X, y = iris()
+    out = {}
+    for name, model in cases().items():
+        payload = serialise(model.fit(X, y))
+        path = work / f"{name}.joblib"
+        path.write_bytes(payload)
+        out[name] = (model, payload, path)
+    return out
+
+
+def run_case(
+    name: str, model: Any, payload: bytes, stack: Stack, config: dict, bare_url: str
+) -> dict[str, Any]:
+    X, _ = iris()
+    document = asyncio.run(_publish(stack, name, payload))
+    url = f"{stack.base_url}/api/v1/models/{document['_id']}/predict"
+    result: dict[str, Any] = {"model_bytes": len(payload)}
+    result["tensorfleet"] = measure(url, X, config)  # its first request is the cold load
+    result["floor"] = {
+        f"rows_{rows}": floor(model, X, rows, config["inference_seconds"]) for rows in SIZES
+    }
+    result["bare"] = measure(f"{bare_url}/predict/{name}", X, config)
+    return result
+
+
+def run(stack: Stack, config: dict, work: Path, mlflow: dict) -> dict[str, Any]:
+    models = fitted(work)
+    port = free_port()
+    argv = [sys.executable, "-m", "bench.bare_server", str(port)]
+    argv += [f"{name}={path}" for name, (_, _, path) in models.items()]
+    bare_url = f"http://127.0.0.1:{port}"
+    results: dict[str, Any] = {}
+    with serving(argv, f"{bare_url}/health", work / "logs" / "bare.log"):
+        for name, (model, payload, _) in models.items():
+            results[name] = run_case(name, model, payload, stack, config, bare_url)
+    if mlflow.get("available"):
+        X, _ = iris()
+        for name, (_, _, path) in models.items():
+            results[name]["mlflow"] = mlflow_figures(path, X, config, work)
+    return {
+        "concurrency": config["inference_concurrency"],
+        "seconds": config["inference_seconds"],
+        "cases": results,
+    }

@@ -1,0 +1,59 @@
+"""One load generator for every server: a fixed number of concurrent async clients posting the
+same body for a fixed time; every latency is kept (p50, p99) and requests per second counted.
+
+The generator runs in this process on the same machine as the servers, so it takes CPU from
+them; it takes the same from each, which is what a comparison needs.
+"""
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+
+from bench.stats import percentile
+
+
+async def _client(http: httpx.AsyncClient, url: str, body: bytes, until: float, out: list) -> None:
+    headers = {"content-type": "application/json"}
+    while (started := time.perf_counter()) < until:
+        response = await http.post(url, content=body, headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+        out.append(time.perf_counter() - started)
+
+
+async def _load(url: str, body: bytes, concurrency: int, seconds: float) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+        for _ in range(3):  # warm the connections (and the model)
+            await http.post(url, content=body, headers={"content-type": "application/json"})
+        latencies: list[float] = []
+        started = time.perf_counter()
+        until = started + seconds
+        await asyncio.gather(
+            *(_client(http, url, body, until, latencies) for _ in range(concurrency))
+        )
+        elapsed = time.perf_counter() - started
+    return summary(latencies, elapsed)
+
+
+def summary(latencies: list[float], elapsed: float) -> dict[str, Any]:
+    return {
+        "n": len(latencies),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 3),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 3),
+        "rps": round(len(latencies) / elapsed, 1),
+    }
+
+
+def load(url: str, body: bytes, *, concurrency: int, seconds: float) -> dict[str, Any]:
+    return asyncio.run(_load(url, body, concurrency, seconds))
+
+
+def first_request_ms(url: str, body: bytes) -> float:
+    """One request on a fresh connection, in ms."""
+    started = time.perf_counter()
+    response = httpx.post(url, content=body, headers={"content-type": "application/json"})
+    response.raise_for_status()
+    return round((time.perf_counter() - started) * 1000, 3)

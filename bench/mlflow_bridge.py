@@ -5,6 +5,7 @@ when that fails (no network, say) the report says "MLflow: not available (<reaso
 """
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,11 @@ def train(*, cases: dict, tuned: bool, reps: int, warmup: int, work_dir: Path) -
 
 def registry(*, versions: int, reps: int, work_dir: Path) -> dict:
     return call({"mode": "registry", "versions": versions, "reps": reps, "work_dir": str(work_dir)})
+
+
+def serve_env() -> dict[str, str]:
+    """MLflow starts its server as `uvicorn ...` through a shell: its venv's bin goes first."""
+    return os.environ | {"PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
 def serve_command(model_dir: Path, port: int) -> list[str]:

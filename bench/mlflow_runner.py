@@ -171,7 +171,8 @@ def save(request: dict) -> dict:
     import joblib
     import mlflow.sklearn
 
-    mlflow.sklearn.save_model(joblib.load(request["model"]), request["path"])
+    model = joblib.load(request["model"])
+    mlflow.sklearn.save_model(model, request["path"], skops_trusted_types=TREE_TYPES)
     return {"path": request["path"]}
 
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 from asgi_lifespan import LifespanManager
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -117,3 +118,30 @@ async def test_without_its_listener_a_cache_asks_the_store_first(
         await db["models"].delete_one({"_id": model["_id"]})  # a deletion nobody announced
         assert (await other.post(path, json=BODY)).status_code == 404
         assert str(model["_id"]) not in inference.cache
+
+
+async def test_a_listener_that_lost_redis_resubscribes_and_forgets_what_it_may_have_missed(
+    client: httpx.AsyncClient, make_model: MakeModel, settings: Settings
+) -> None:
+    model = await make_model()
+    path = f"/api/v1/models/{model['_id']}/predict"
+    async with api_process(settings) as (other, inference):
+        assert (await other.post(path, json=BODY)).status_code == 200
+        assert str(model["_id"]) in inference.cache
+        redis = aioredis.from_url(str(settings.redis_url))
+        try:
+            assert await redis.client_kill_filter(_type="pubsub") >= 1
+        finally:
+            await redis.aclose()
+
+        async def resubscribed() -> bool:
+            return inference.cache.trusted and str(model["_id"]) not in inference.cache
+
+        await until(resubscribed)
+        assert (await other.post(path, json=BODY)).status_code == 200  # loaded again
+        assert (await client.delete(f"/api/v1/models/{model['_id']}")).status_code == 204
+
+        async def gone() -> bool:
+            return (await other.post(path, json=BODY)).status_code == 404
+
+        await until(gone)  # the new subscription hears deletions

@@ -7,6 +7,9 @@ from limits import parse_many
 from pydantic import Field, MongoDsn, RedisDsn, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.security.keys import MAX_KEY_LENGTH
+from app.training.bounds import Bound, check_override_names
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
@@ -92,6 +95,26 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest request body accepted (413 above it)."
     )
+    max_active_jobs_per_key: int = Field(
+        default=20,
+        ge=0,
+        le=100_000,
+        description="Queued plus running jobs one API key may have at once (per client address "
+        "when auth is off); POST /train beyond it is a 429. 0 means no cap.",
+    )
+    hyperparameter_bounds: dict[str, dict[str, Bound]] = Field(
+        default={},  # pydantic copies it per instance
+        description="Overrides of the cost bounds of app/training/bounds.py, as JSON by "
+        'algorithm and hyperparameter, e.g. {"random_forest": {"n_estimators": {"maximum": '
+        "2000}}}. GET /algorithms shows the bounds in force.",
+    )
+    health_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long /health reuses its last store checks; concurrent calls share one "
+        "check, so probes cannot multiply the pings. 0 checks on every call (still shared).",
+    )
 
     # Inference (online predictions from the per-process model cache).
     model_cache_bytes: int = Field(
@@ -135,9 +158,43 @@ class Settings(BaseSettings):
 
     @field_validator("bootstrap_admin_key")
     @classmethod
-    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < 32:
-            raise ValueError("must be at least 32 characters (try `openssl rand -hex 32`)")
+    def _usable_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A key a client can send: one that could never match is refused here, not at the
+        first request."""
+        if value is None:
+            return value
+        key = value.get_secret_value()
+        if not 32 <= len(key) <= MAX_KEY_LENGTH:
+            raise ValueError(
+                f"must be 32 to {MAX_KEY_LENGTH} characters (try `openssl rand -hex 32`)"
+            )
+        if not (key.isascii() and key.isprintable()) or " " in key:
+            raise ValueError("must be printable ASCII without spaces (try `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("hyperparameter_bounds")
+    @classmethod
+    def _known_bounds(cls, value: dict[str, dict[str, Bound]]) -> dict[str, dict[str, Bound]]:
+        check_override_names(value)
+        return value
+
+    @field_validator("bootstrap_admin_key", "metrics_token")
+    @classmethod
+    def _not_a_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            _refuse_placeholder(value.get_secret_value())
+        return value
+
+    @field_validator("mongodb_url")
+    @classmethod
+    def _mongodb_password(cls, value: MongoDsn) -> MongoDsn:
+        _refuse_placeholder(value.hosts()[0].get("password"))
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_password(cls, value: RedisDsn) -> RedisDsn:
+        _refuse_placeholder(value.password)
         return value
 
     @field_validator("rate_limit", "rate_limit_train")
@@ -149,6 +206,17 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f'not a rate limit such as "50/second": {exc}') from None
         return value.strip()
+
+
+# Example values once shipped in .env.example: public, so never a secret.
+PLACEHOLDERS = ("change-me", "changeme")
+
+
+def _refuse_placeholder(secret: str | None) -> None:
+    if secret and any(placeholder in secret.lower() for placeholder in PLACEHOLDERS):
+        raise ValueError(
+            "holds a placeholder value from .env.example; set a random one (`openssl rand -hex 32`)"
+        )
 
 
 @lru_cache

@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.config import Settings
 from app.inference.service import Inference
+from app.registry.cursors import CursorCodec
 from app.resources import Resources
 
 
@@ -40,8 +41,13 @@ def get_app_settings(resources: ResourcesDep) -> Settings:
     return resources.settings
 
 
+def get_cursor_codec(request: Request) -> CursorCodec:
+    return request.state.cursors
+
+
 DatabaseDep = Annotated[AsyncDatabase, Depends(get_db)]
 GridFSDep = Annotated[AsyncGridFSBucket, Depends(get_gridfs)]
 RedisDep = Annotated[ArqRedis, Depends(get_redis)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 InferenceDep = Annotated[Inference, Depends(get_inference)]
+CursorCodecDep = Annotated[CursorCodec, Depends(get_cursor_codec)]

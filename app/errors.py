@@ -7,10 +7,13 @@ with Retry-After, never a 500 with a traceback.
 """
 
 import logging
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, NetworkTimeout
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -18,7 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.inference.exceptions import InvalidPredictionInput, ModelIntegrityError, ModelTooLarge
 from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelNotFound
-from app.security.exceptions import KeyNotFound
+from app.security.exceptions import KeyNotFound, LastAdminKey
 from app.training.exceptions import (
     DatasetNotFound,
     InvalidTrainingRequest,
@@ -26,6 +29,7 @@ from app.training.exceptions import (
     JobAlreadyExists,
     JobNotFound,
     QueueUnavailable,
+    TooManyActiveJobs,
 )
 
 logger = logging.getLogger(__name__)
@@ -56,6 +60,29 @@ def _invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
 def _invalid_rows(request: Request, exc: InvalidPredictionInput) -> Response:
     """Each error names its row and column: `loc` is ["body", <format>, <row>, <column>]."""
     return JSONResponse(status_code=422, content={"detail": exc.errors})
+
+
+def json_safe(value: Any) -> Any:
+    """The value with NaN and infinities as strings: JSON has no such numbers, and FastAPI's
+    own handler fails with a 500 when it echoes one back as a refused field's input."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
+    return value
+
+
+def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
+    """FastAPI's own 422, whatever the refused input held."""
+    detail = json_safe(jsonable_encoder(exc.errors()))
+    return JSONResponse(status_code=422, content={"detail": detail})
+
+
+def _too_many_active(request: Request, exc: TooManyActiveJobs) -> Response:
+    # No Retry-After: the wait is as long as the caller's running jobs take.
+    return JSONResponse(status_code=429, content={"detail": str(exc), "cap": exc.cap})
 
 
 def _job_exists(request: Request, exc: JobAlreadyExists) -> Response:
@@ -102,7 +129,9 @@ MONGODB_DOWN = (ConnectionFailure, AutoReconnect, NetworkTimeout, ExecutionTimeo
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 ERRORS: dict[type[Exception], Respond] = {
+    RequestValidationError: _request_invalid,
     InvalidTrainingRequest: _invalid_request,
+    TooManyActiveJobs: _too_many_active,
     JobAlreadyExists: _job_exists,
     JobNotFound: _status(404),
     JobAlreadyEnded: _job_ended,
@@ -115,9 +144,19 @@ ERRORS: dict[type[Exception], Respond] = {
     ModelTooLarge: _status(507),  # the model file is larger than MODEL_CACHE_BYTES
     ModelIntegrityError: _status(500),  # its bytes are not the worker's: never loaded
     KeyNotFound: _status(404),
+    LastAdminKey: _status(409),
     **dict.fromkeys(MONGODB_DOWN, _unavailable("MongoDB")),
     **dict.fromkeys(REDIS_DOWN, _unavailable("Redis")),
 }
+
+
+def response_for(request: Request, exc: Exception) -> Response | None:
+    """The table's response to this error, for code that runs outside the app's exception
+    handlers (ASGI middleware); None when the table has no row for it."""
+    for exc_type in type(exc).__mro__:
+        if exc_type in ERRORS:
+            return ERRORS[exc_type](request, exc)
+    return None
 
 
 def _handler(respond: Respond) -> Callable[[Request, Exception], Awaitable[Response]]:

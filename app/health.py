@@ -1,6 +1,7 @@
 """Readiness checks of the stores, each bounded by a short timeout."""
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
@@ -48,3 +49,39 @@ async def check_health(resources: Resources) -> HealthRead:
     dependencies = {"mongodb": mongodb, "redis": redis}
     ok = all(d.status == "up" for d in dependencies.values())
     return HealthRead(status="ok" if ok else "unavailable", dependencies=dependencies)
+
+
+class CachedHealth:
+    """/health's answer, computed at most once per HEALTH_CACHE_SECONDS.
+
+    A probe, a load balancer and a curious client all asking at once must not multiply the
+    pings: within the TTL the last report is reused, and while a check runs every caller awaits
+    that one check (shielded, so a caller that gives up does not cancel it for the others).
+    """
+
+    def __init__(self, resources: Resources, ttl_seconds: float) -> None:
+        self._resources = resources
+        self._ttl = ttl_seconds
+        self._report: HealthRead | None = None
+        self._checked_at = -math.inf
+        self._running: asyncio.Task[HealthRead] | None = None
+
+    async def report(self) -> HealthRead:
+        if self._report is not None and time.monotonic() - self._checked_at < self._ttl:
+            return self._report
+        if self._running is None:
+            self._running = asyncio.create_task(self._check())
+        return await asyncio.shield(self._running)
+
+    async def _check(self) -> HealthRead:
+        try:
+            report = await check_health(self._resources)
+            self._report, self._checked_at = report, time.monotonic()
+            return report
+        finally:
+            self._running = None
+
+    async def close(self) -> None:
+        if self._running is not None:
+            self._running.cancel()
+            await asyncio.gather(self._running, return_exceptions=True)

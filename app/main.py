@@ -9,13 +9,16 @@ from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
+from app.health import CachedHealth
 from app.inference.service import open_inference
 from app.metrics import install_metrics
+from app.registry.cursors import load_cursor_codec
 from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
 from app.routers import health, inference, keys, registry, training
 from app.security.body import BodySizeLimit
 from app.security.deps import metrics_access
+from app.security.gate import RequestGate
 from app.security.guard import open_guard
 from app.security.openapi import describe_security
 from app.storage import INDEXES
@@ -40,10 +43,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict]:
         resources = await open_resources(settings)
+        health_cache = CachedHealth(resources, settings.health_cache_seconds)
         guard = None
         try:
             await ensure_indexes(resources.db, INDEXES)
             guard = await open_guard(settings, resources.db)
+            cursors = await load_cursor_codec(resources.db)
             await sweep_at_startup(
                 resources.db, resources.gridfs, grace_seconds=settings.orphan_grace_seconds
             )
@@ -51,8 +56,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 logger.info("stored sample datasets: %s", ", ".join(stored))
             async with open_inference(resources) as serving:
                 logger.info("TensorFleet API ready (database %s)", settings.mongodb_db)
-                yield {"resources": resources, "guard": guard, "inference": serving}
+                yield {
+                    "resources": resources,
+                    "guard": guard,
+                    "inference": serving,
+                    "health": health_cache,
+                    "cursors": cursors,
+                }
         finally:
+            await health_cache.close()
             if guard is not None:
                 await guard.close()
             await resources.close()
@@ -64,7 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_metrics(app, dependencies=[Depends(metrics_access)])
+    # Added last, so it runs first: a request is counted before its body is read.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGate)
     app.include_router(health.router)
     app.include_router(training.router)
     app.include_router(registry.router)

@@ -19,7 +19,7 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient, MongoClient
 from pymongo.collection import Collection
 
-from app.registry.listing import after_query, encode_cursor, sort_spec
+from app.registry.listing import after_query, sort_spec
 from app.registry.schemas import ModelSort, SortOrder
 from app.resources import ensure_indexes
 from app.storage import INDEXES
@@ -158,9 +158,12 @@ def measure_size(stack: Stack, models: Collection, reps: int, budget: float) -> 
     deep_page = max(1, int(total * DEPTH) // LIMIT)
     cursor_doc = models.find({}, sort=SORT, skip=deep_page * LIMIT - 1, limit=1, hint="created")
     cursor_doc = cursor_doc.to_list()[0]
-    cursor = encode_cursor(cursor_doc, ModelSort.created_at, SortOrder.desc)
     ids = sample_ids(models, 2000)
     with httpx.Client(base_url=stack.base_url, timeout=900) as client:
+        # Cursors are signed by the API: ask it for the one after that document (the last of
+        # page deep_page).
+        listing = client.get("/api/v1/models", params={"page": deep_page, "limit": LIMIT})
+        cursor = listing.raise_for_status().json()["next_cursor"]
         api_reads = http_reads(client, deep_page, cursor, ids)
         api = {k: timed(c, reps, budget) for k, c in api_reads.items()}
     floor_calls = floor_reads(models, deep_page, cursor_doc, ids)

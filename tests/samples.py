@@ -27,6 +27,9 @@ BOOTSTRAP_KEY = "tf_bootstrap-" + "b00t" * 10  # the security tests' admin key
 ADMIN = {"Authorization": f"Bearer {BOOTSTRAP_KEY}"}
 FAULTS_BOOTSTRAP_KEY = "tf_faults-" + "f4ult" * 8  # the admin key of `fault_settings`
 FAULTS_AUTH = {"Authorization": f"Bearer {FAULTS_BOOTSTRAP_KEY}"}
+# Slow fits hold a job in `fitting` long enough to act on it; beyond the default cost bound, so
+# the modules that need them raise it through the setting, as an operator would.
+SLOW_FIT_BOUNDS = {"random_forest": {"n_estimators": {"maximum": 10_000}}}
 FAILING_SVM = {"kernel": "precomputed"}  # passes validation, fails in fit ("square matrix")
 _job_numbers = itertools.count(1)
 MakeModel = Callable[..., Awaitable[dict[str, Any]]]  # tests/registry's `make_model` fixture

@@ -12,6 +12,7 @@
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -24,8 +25,10 @@ from typing import Any, TypeVar
 
 import httpx
 from arq import Worker
+from asgi_lifespan import LifespanManager
 
 from app.config import Settings
+from app.main import create_app
 from app.resources import Resources, open_resources
 from devstack.services import Service, ferretdb_service, free_port, redis_service, stop_process
 from workers.worker import build_worker
@@ -69,6 +72,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
             value = ""
         elif hasattr(value, "get_secret_value"):
             value = value.get_secret_value()
+        elif isinstance(value, dict | list):  # complex settings are JSON in the environment
+            value = json.dumps(value)
         env[name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
     return env
 
@@ -185,6 +190,18 @@ async def opened_resources(settings: Settings) -> AsyncIterator[Resources]:
         yield resources
     finally:
         await resources.close()
+
+
+@asynccontextmanager
+async def replica(
+    settings: Settings, address: str = "10.0.0.1"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """One API replica on the given settings, in this process, as a client from `address`."""
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app, client=(address, 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://replica") as http:
+            yield http
 
 
 async def start_worker(settings: Settings, **overrides: Any) -> tuple[Worker, asyncio.Task]:

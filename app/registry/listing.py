@@ -1,4 +1,5 @@
-"""How a model list query is built: filters, sort, index hint and the `after` cursor.
+"""How a model list query is built: filters, sort, index hint and the query after a cursor
+(the cursor token itself is app/registry/cursors.py).
 
 Every (filter, sort) pair the API accepts maps to one compound index,
 `[<filter field>,] <sort field>, _id` (app/storage.py). The query names that index as its hint,
@@ -6,16 +7,12 @@ so a listing never scans the collection; with `after`, the index is entered at t
 key, so a deep page costs the same as the first.
 """
 
-import base64
-import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from bson import ObjectId, json_util
-from bson.errors import InvalidId
+from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 
-from app.registry.exceptions import InvalidCursor
 from app.registry.schemas import ModelSort, SortOrder
 from app.storage import MODEL_LIST_FILTERS, model_list_index_name, model_list_keys
 
@@ -62,33 +59,6 @@ def sort_value(document: dict[str, Any], sort: ModelSort) -> Any:
     for part in SORT_FIELDS[sort].split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
-
-
-def encode_cursor(document: dict[str, Any], sort: ModelSort, order: SortOrder) -> str:
-    """An opaque token naming the position just after this document in this ordering."""
-    state = {"s": sort.value, "o": order.value, "v": sort_value(document, sort)}
-    state["i"] = document["_id"]
-    raw = json_util.dumps(state).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(token: str, sort: ModelSort, order: SortOrder) -> tuple[Any, ObjectId]:
-    """The (sort value, id) a token names; InvalidCursor if it is not ours or not this sort's."""
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        state = json_util.loads(raw)
-        value, model_id = state["v"], ObjectId(state["i"])
-        issued_for = (state["s"], state["o"])
-    except (binascii.Error, ValueError, TypeError, KeyError, InvalidId) as exc:
-        raise InvalidCursor("`after` is not a cursor this API issued") from exc
-    if isinstance(value, dict | list):  # a forged token must not smuggle in an operator
-        raise InvalidCursor("`after` is not a cursor this API issued")
-    if issued_for != (sort.value, order.value):
-        raise InvalidCursor(
-            f"`after` was issued for sort={issued_for[0]}&order={issued_for[1]}; "
-            f"repeat those parameters with it"
-        )
-    return value, model_id
 
 
 def after_query(sort: ModelSort, order: SortOrder, value: Any, model_id: ObjectId) -> dict:

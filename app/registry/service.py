@@ -18,15 +18,9 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.paging import page_count
+from app.registry.cursors import CursorCodec
 from app.registry.exceptions import ModelNotFound
-from app.registry.listing import (
-    ModelFilter,
-    after_query,
-    decode_cursor,
-    encode_cursor,
-    index_name,
-    sort_spec,
-)
+from app.registry.listing import ModelFilter, after_query, index_name, sort_spec
 from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder, SweepRead
 from app.storage import FILES, MODELS, NAME_VERSION_UNIQUE
 
@@ -80,12 +74,13 @@ async def list_models(
     page: int,
     limit: int,
     after: str | None = None,
+    cursors: CursorCodec,
 ) -> ModelList:
     """One page in a stable order: by `page` (skips index entries) or by `after` (seeks)."""
     query = model_filter.query()
     skip = (page - 1) * limit
     if after is not None:
-        value, last_id = decode_cursor(after, sort, order)
+        value, last_id = cursors.decode(after, sort, order)
         query = (
             {"$and": [query, after_query(sort, order, value, last_id)]}
             if query
@@ -109,7 +104,7 @@ async def list_models(
         page=page,
         limit=limit,
         pages=page_count(total, limit),
-        next_cursor=encode_cursor(documents[-1], sort, order) if more else None,
+        next_cursor=cursors.encode(documents[-1], sort, order) if more else None,
     )
 
 

@@ -1,9 +1,8 @@
 """Liveness and readiness."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from app.dependencies import ResourcesDep
-from app.health import HealthRead, check_health
+from app.health import CachedHealth, HealthRead
 
 router = APIRouter(tags=["health"])
 
@@ -14,8 +13,9 @@ router = APIRouter(tags=["health"])
     responses={503: {"model": HealthRead, "description": "A dependency is down."}},
     summary="Liveness and readiness, with MongoDB and Redis checks",
 )
-async def health(resources: ResourcesDep, response: Response) -> HealthRead:
-    report = await check_health(resources)
+async def health(request: Request, response: Response) -> HealthRead:
+    cached: CachedHealth = request.state.health
+    report = await cached.report()
     if report.status != "ok":
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return report

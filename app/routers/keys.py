@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from app.dependencies import DatabaseDep
+from app.dependencies import DatabaseDep, SettingsDep
 from app.security import keys
 from app.security.deps import AdminAccess
 from app.security.schemas import KEY_ID_PATTERN, KeyCreate, KeyCreated, KeyList
@@ -49,8 +49,14 @@ async def list_keys(
     response_class=Response,
     response_model=None,
     summary="Revoke an API key",
-    responses={404: {"description": "No key with this id."}},
+    responses={
+        404: {"description": "No key with this id."},
+        409: {"description": "The last active admin key, and no BOOTSTRAP_ADMIN_KEY is set."},
+    },
 )
-async def revoke_key(key_id: KeyId, db: DatabaseDep, caller: AdminAccess) -> None:
-    await keys.revoke_key(db, key_id=key_id)
+async def revoke_key(
+    key_id: KeyId, db: DatabaseDep, settings: SettingsDep, caller: AdminAccess
+) -> None:
+    keep_an_admin = settings.bootstrap_admin_key is None
+    await keys.revoke_key(db, key_id=key_id, keep_an_admin=keep_an_admin)
     logger.info("API key %s revoked by %s", key_id, caller.label)

@@ -18,7 +18,14 @@ from fastapi import (
 )
 from fastapi import status as http
 
-from app.dependencies import DatabaseDep, GridFSDep, InferenceDep, RedisDep, SettingsDep
+from app.dependencies import (
+    CursorCodecDep,
+    DatabaseDep,
+    GridFSDep,
+    InferenceDep,
+    RedisDep,
+    SettingsDep,
+)
 from app.metrics import MODEL_DOWNLOADS, MODEL_LISTINGS
 from app.registry import download, service
 from app.registry.listing import ModelFilter
@@ -70,6 +77,7 @@ ModelDep = Annotated[dict[str, Any], Depends(valid_model)]
 )
 async def list_models(
     db: DatabaseDep,
+    cursors: CursorCodecDep,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Models per page.")] = 10,
     algorithm: NameFilter = None,
@@ -93,6 +101,7 @@ async def list_models(
         page=page,
         limit=limit,
         after=after,
+        cursors=cursors,
     )
     MODEL_LISTINGS.labels(sort.value, "cursor" if after else "page").inc()
     return result

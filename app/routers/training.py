@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from app.dependencies import DatabaseDep, RedisDep
-from app.security.deps import requires_read, requires_submit, requires_train
+from app.dependencies import DatabaseDep, RedisDep, SettingsDep
+from app.security.deps import CallerDep, requires_read, requires_train
 from app.training import service
 from app.training.schemas import (
     IDENTIFIER_PATTERN,
@@ -34,17 +34,28 @@ def job_location(job_id: str) -> str:
     response_model=JobSubmitted,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Submit a training job",
-    dependencies=[requires_submit],
+    dependencies=[requires_train],
     responses={
         409: {"description": "A job with this job_id exists."},
         422: {"description": "Invalid field (named in `detail[].loc`)."},
+        429: {
+            "description": "A rate limit, or the caller's cap on active jobs "
+            "(MAX_ACTIVE_JOBS_PER_KEY), is reached."
+        },
         503: {"description": "The job queue is unavailable; nothing queued."},
     },
 )
 async def train(
-    request: TrainRequest, db: DatabaseDep, redis: RedisDep, response: Response
+    request: TrainRequest,
+    db: DatabaseDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+    response: Response,
 ) -> JobSubmitted:
-    job = await service.submit_training_job(db=db, redis=redis, request=request)
+    job = await service.submit_training_job(
+        db=db, redis=redis, settings=settings, request=request, owner=caller.identity
+    )
     response.headers["Location"] = job_location(job["_id"])
     return JobSubmitted(job_id=job["_id"], status=job["status"], location=job_location(job["_id"]))
 
@@ -113,5 +124,5 @@ async def get_dataset(name: DatasetName, db: DatabaseDep) -> DatasetRead:
     summary="Supported algorithms and their hyperparameters",
     dependencies=[requires_read],
 )
-async def list_algorithms() -> list[AlgorithmRead]:
-    return service.list_algorithms()
+async def list_algorithms(settings: SettingsDep) -> list[AlgorithmRead]:
+    return service.list_algorithms(settings)

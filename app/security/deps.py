@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from app.security.gate import CALLER, Caller, identify
 from app.security.guard import ANONYMOUS, Guard, Principal, forbidden, unauthenticated
 from app.security.schemas import Scope
 
@@ -32,26 +33,29 @@ def get_guard(request: Request) -> Guard:
     return request.state.guard
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+async def get_caller(request: Request) -> Caller:
+    """The caller RequestGate resolved (and counted) before the body was read."""
+    caller = request.scope.get(CALLER)
+    return caller if caller is not None else await identify(get_guard(request), request)
 
 
-async def admit(
-    request: Request, key: str | None, scope: Scope, *, training_submission: bool = False
-) -> Principal:
-    """The one admission rule, for a key from a header or from the web UI's session cookie:
-    check the key, count the request against its rate limit, check the scope."""
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def admit(request: Request, key: str | None, scope: Scope) -> Principal:
+    """The one admission rule, for a key from a header, the web UI's session cookie or its
+    sign-in form: check the key, then the scope. RequestGate has already counted the request
+    against the rate limits, and resolved the key it saw (header, else cookie); any other key
+    (one typed into the sign-in form) is checked here."""
     guard = get_guard(request)
-    address = f"ip:{client_address(request)}"
     if not guard.enabled:
-        await guard.limit(address, train=training_submission)
         return ANONYMOUS
-    principal = await guard.authenticate(key)
+    caller = await get_caller(request)
+    seen = caller.key == key
+    principal = caller.principal if seen else await guard.authenticate(key)
     if principal is None:
-        await guard.limit(address)
-        logger.info("401 for %s %s from %s", request.method, request.url.path, address)
+        logger.info("401 for %s %s from %s", request.method, request.url.path, caller.identity)
         raise unauthenticated()
-    await guard.limit(f"key:{principal.key_id}", train=training_submission)
     if not principal.scope.includes(scope):
         raise forbidden(scope)
     if scope is not Scope.read:
@@ -59,11 +63,10 @@ async def admit(
     return principal
 
 
-def authorizer(scope: Scope, *, training_submission: bool = False) -> Callable[..., Any]:
-    """A dependency admitting a request whose key has `scope` (every request when auth is off),
-    counted against the rate limits of its key, or of its address when auth is off or the key
-    is bad. The scope is declared on the security schemes, so the OpenAPI document lists it as
-    the role each operation needs."""
+def authorizer(scope: Scope) -> Callable[..., Any]:
+    """A dependency admitting a request whose key has `scope` (every request when auth is off).
+    The scope is declared on the security schemes, so the OpenAPI document lists it as the role
+    each operation needs."""
 
     async def authorize(
         request: Request,
@@ -73,7 +76,7 @@ def authorizer(scope: Scope, *, training_submission: bool = False) -> Callable[.
         api_key: Annotated[str | None, Security(api_key_header, scopes=[scope.value])],
     ) -> Principal:
         key = credentials.credentials if credentials else api_key
-        return await admit(request, key, scope, training_submission=training_submission)
+        return await admit(request, key, scope)
 
     authorize.__name__ = f"require_{scope.value}"
     return authorize
@@ -81,12 +84,10 @@ def authorizer(scope: Scope, *, training_submission: bool = False) -> Callable[.
 
 read_access = authorizer(Scope.read)
 train_access = authorizer(Scope.train)
-submit_access = authorizer(Scope.train, training_submission=True)
 admin_access = authorizer(Scope.admin)
 
 requires_read = Depends(read_access)
 requires_train = Depends(train_access)
-requires_submit = Depends(submit_access)
 requires_admin = Depends(admin_access)
 
 AdminAccess = Annotated[Principal, requires_admin]

@@ -95,11 +95,6 @@ class Guard:
             self._touched_at[key_id] = now
             await keys.touch(self.db, key_id, now)
 
-    async def limit(self, identity: str, *, train: bool = False) -> None:
-        retry_after = await self.limits.retry_after(identity, train=train)
-        if retry_after is not None:
-            raise too_many(retry_after)
-
     async def close(self) -> None:
         await self.limits.close()
 

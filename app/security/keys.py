@@ -12,7 +12,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.security.exceptions import KeyNotFound
+from app.security.exceptions import KeyNotFound, LastAdminKey
 from app.security.schemas import SCOPE_RANK, KeyCreate, KeyCreated, KeyRead, Scope
 from app.storage import API_KEYS
 
@@ -63,13 +63,25 @@ async def list_keys(db: AsyncDatabase, *, include_revoked: bool) -> list[KeyRead
     return [key_read(d) async for d in cursor.limit(10_000)]
 
 
-async def revoke_key(db: AsyncDatabase, *, key_id: str) -> KeyRead:
-    """Mark the key revoked (kept for the record); KeyNotFound when there is no such key."""
+async def revoke_key(db: AsyncDatabase, *, key_id: str, keep_an_admin: bool) -> KeyRead:
+    """Mark the key revoked (kept for the record); KeyNotFound when there is no such key.
+
+    With `keep_an_admin`, revoking the last active admin key is undone and LastAdminKey raised.
+    Counted after our own write, so two admins revoking each other at once both fail rather
+    than both succeed.
+    """
     keys = db[API_KEYS]
-    await keys.update_one({"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": now()}})
+    stamp = now()
+    result = await keys.update_one(
+        {"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": stamp}}
+    )
     document = await keys.find_one({"_id": key_id}, projection={"hash": 0})
     if document is None:
         raise KeyNotFound(key_id)
+    was_admin = Scope.admin.value in document["scopes"]
+    if result.modified_count and was_admin and keep_an_admin and not await count_admin_keys(db):
+        await keys.update_one({"_id": key_id}, {"$set": {"revoked_at": None}})
+        raise LastAdminKey(key_id)
     return key_read(document)
 
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.bson_safe import StoredBody
+
 
 class Scope(StrEnum):
     """What a key may do. Hierarchical: admin includes train, train includes read."""
@@ -26,9 +28,10 @@ KeyName = Annotated[
 KEY_ID_PATTERN = r"^k_[0-9a-f]{16}$"
 
 
-class KeyCreate(BaseModel):
+class KeyCreate(StoredBody):
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={"examples": [{"name": "ci-pipeline", "scopes": ["train"]}]},
     )
 

@@ -54,3 +54,15 @@ class JobAlreadyEnded(TrainingError):
 
 class QueueUnavailable(TrainingError):
     """The job could not be queued; nothing was accepted."""
+
+
+class TooManyActiveJobs(TrainingError):
+    """The caller already has its cap of queued and running jobs."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        super().__init__(
+            f"this API key (or client address, with auth off) already has {cap} queued or "
+            "running jobs, the most allowed at once (MAX_ACTIVE_JOBS_PER_KEY); wait for one to "
+            "end or cancel one, then submit again"
+        )

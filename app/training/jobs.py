@@ -35,9 +35,14 @@ def progress(stage: str) -> dict[str, Any]:
     return {"stage": stage, "fraction": STAGE_FRACTION[stage]}
 
 
-def new_job_document(job_id: str, request: TrainRequest) -> dict[str, Any]:
+def new_job_document(
+    job_id: str, request: TrainRequest, owner: str | None = None
+) -> dict[str, Any]:
+    """A queued job. `owner` is who the active-job cap counts it against (`key:<id>` or
+    `ip:<address>`); None for a job made outside the API, which counts against nobody."""
     return {
         "_id": job_id,
+        "owner": owner,
         "status": JobStatus.queued.value,
         "progress": progress("queued"),
         "request": request.model_dump(mode="json") | {"job_id": job_id},
@@ -58,6 +63,11 @@ async def insert_job(db: AsyncDatabase, document: dict[str, Any]) -> None:
         await db[JOBS].insert_one(document)
     except DuplicateKeyError:
         raise JobAlreadyExists(document["_id"]) from None
+
+
+async def count_active_jobs(db: AsyncDatabase, owner: str) -> int:
+    """Queued and running jobs of one owner (`key:<id>` or `ip:<address>`), for the quota."""
+    return await db[JOBS].count_documents({"owner": owner, "status": {"$in": ACTIVE}})
 
 
 async def get_job(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:

@@ -4,9 +4,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from app.bson_safe import StoredBody, refuse_unstorable
 from app.registry.schemas import ModelMetrics
+from app.training.bounds import Bound
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 Identifier = Annotated[
@@ -16,8 +18,15 @@ ModelName = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)
 ]
 AlgorithmName = Literal["random_forest", "logistic_regression", "svm", "decision_tree"]
-Scalar = bool | int | float | Annotated[str, StringConstraints(max_length=256)] | None
-HyperparameterValue = Scalar | Annotated[list[Scalar], Field(max_length=64)]
+# Numbers are checked before the union picks a type (app/bson_safe.py): 10**30 is refused, not
+# quietly read as the float 1e30, and `Infinity` gets one error rather than one per member.
+Scalar = Annotated[
+    bool | int | float | Annotated[str, StringConstraints(max_length=256)] | None,
+    BeforeValidator(refuse_unstorable),
+]
+HyperparameterValue = Annotated[
+    Scalar | Annotated[list[Scalar], Field(max_length=64)], BeforeValidator(refuse_unstorable)
+]
 # Python identifiers: what estimator parameters are. No `$` or `.`, so never a MongoDB operator.
 HyperparameterName = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -36,11 +45,12 @@ class JobStatus(StrEnum):
         return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 
 
-class TrainRequest(BaseModel):
+class TrainRequest(StoredBody):
     """What to train. The seed's body is accepted verbatim; `job_id` is optional."""
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [
                 {
@@ -144,6 +154,11 @@ class HyperparameterRead(BaseModel):
     type: str = Field(description="JSON type of the default value.")
     default: Any
     constraints: list[str] = Field(description="What scikit-learn accepts, in its words.")
+    bounds: Bound | None = Field(
+        default=None,
+        description="This service's cost bound (HYPERPARAMETER_BOUNDS), on top of the "
+        "constraints; a value beyond it is refused.",
+    )
 
 
 class AlgorithmRead(BaseModel):

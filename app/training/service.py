@@ -11,9 +11,11 @@ from arq.connections import ArqRedis
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.exceptions import RedisError
 
+from app.config import Settings
 from app.paging import page_count
 from app.training import datasets, jobs, queue
 from app.training.algorithms import ALGORITHMS, check_hyperparameters, hyperparameter_table
+from app.training.bounds import SERVICE_OWNED, AlgorithmBounds, check_cost, merged_bounds
 from app.training.exceptions import (
     DatasetNotFound,
     InvalidTrainingRequest,
@@ -21,6 +23,7 @@ from app.training.exceptions import (
     JobAlreadyExists,
     JobNotFound,
     QueueUnavailable,
+    TooManyActiveJobs,
     UnknownDataset,
 )
 from app.training.schemas import (
@@ -45,25 +48,30 @@ def check_split(test_size: float, n_samples: int, n_classes: int) -> None:
         )
 
 
-async def validate_request(*, db: AsyncDatabase, request: TrainRequest) -> dict[str, Any]:
+async def validate_request(
+    *, db: AsyncDatabase, settings: Settings, request: TrainRequest
+) -> dict[str, Any]:
     dataset = await datasets.get_dataset_document(db, request.dataset_name)
     if dataset is None:
         names = [d["name"] for d in await datasets.list_dataset_documents(db)]
         raise UnknownDataset(request.dataset_name, names)
+    bounds = merged_bounds(settings.hyperparameter_bounds)
+    check_cost(request.algorithm, request.hyperparameters, bounds)
     check_hyperparameters(ALGORITHMS[request.algorithm], request.hyperparameters)
     check_split(request.test_size, dataset["n_samples"], len(dataset["classes"]))
     return dataset
 
 
 async def submit_training_job(
-    *, db: AsyncDatabase, redis: ArqRedis, request: TrainRequest
+    *, db: AsyncDatabase, redis: ArqRedis, settings: Settings, request: TrainRequest, owner: str
 ) -> dict[str, Any]:
-    """Validate, record the job, queue it. Nothing is queued when a check fails; a job that
-    cannot be queued is not recorded."""
-    await validate_request(db=db, request=request)
+    """Validate, record the job, check the owner's quota, queue it. Nothing is queued when a
+    check fails; a job that cannot be queued is not recorded."""
+    await validate_request(db=db, settings=settings, request=request)
     job_id = request.job_id or uuid.uuid4().hex
-    document = jobs.new_job_document(job_id, request)
+    document = jobs.new_job_document(job_id, request, owner)
     await jobs.insert_job(db, document)
+    await enforce_active_job_cap(db=db, cap=settings.max_active_jobs_per_key, job=document)
     try:
         queued = await queue.enqueue_training(redis, job_id)
     except (RedisError, OSError) as exc:
@@ -73,6 +81,17 @@ async def submit_training_job(
         await jobs.delete_job(db, job_id)
         raise JobAlreadyExists(job_id)
     return document
+
+
+async def enforce_active_job_cap(*, db: AsyncDatabase, cap: int, job: dict[str, Any]) -> None:
+    """Withdraw the just-recorded job when its owner now has more than `cap` active jobs.
+
+    Counted after our own insert, so concurrent submissions each see the others: under a race
+    both may be refused, never both accepted beyond the cap.
+    """
+    if cap and await jobs.count_active_jobs(db, job["owner"]) > cap:
+        await jobs.delete_job(db, job["_id"])
+        raise TooManyActiveJobs(cap)
 
 
 async def get_job(*, db: AsyncDatabase, job_id: str) -> dict[str, Any]:
@@ -121,14 +140,24 @@ async def get_dataset(*, db: AsyncDatabase, name: str) -> DatasetRead:
     return DatasetRead(**document)
 
 
-def list_algorithms() -> list[AlgorithmRead]:
-    """Every algorithm with its hyperparameters, defaults and scikit-learn's constraints."""
+def list_algorithms(settings: Settings) -> list[AlgorithmRead]:
+    """Every algorithm with the hyperparameters a request may set: scikit-learn's constraints
+    beside this service's cost bounds; the service-owned ones (n_jobs, verbose) left out."""
+    bounds = merged_bounds(settings.hyperparameter_bounds)
     return [
         AlgorithmRead(
             name=algorithm.name,
             estimator=algorithm.estimator_path,
             description=algorithm.description,
-            hyperparameters=[HyperparameterRead(**row) for row in hyperparameter_table(algorithm)],
+            hyperparameters=_settable(hyperparameter_table(algorithm), bounds.get(name, {})),
         )
-        for algorithm in ALGORITHMS.values()
+        for name, algorithm in ALGORITHMS.items()
+    ]
+
+
+def _settable(table: list[dict[str, Any]], bounds: AlgorithmBounds) -> list[HyperparameterRead]:
+    return [
+        HyperparameterRead(**row, bounds=bounds.get(row["name"]))
+        for row in table
+        if row["name"] not in SERVICE_OWNED
     ]

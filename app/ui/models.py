@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.dependencies import DatabaseDep, GridFSDep
+from app.dependencies import CursorCodecDep, DatabaseDep, GridFSDep
 from app.registry import download, service
 from app.registry.listing import ModelFilter
 from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder
@@ -36,6 +36,7 @@ async def model_list(
     request: Request,
     principal: Viewer,
     db: DatabaseDep,
+    cursors: CursorCodecDep,
     name: NameFilter = None,
     algorithm: NameFilter = None,
     dataset_name: NameFilter = None,
@@ -54,6 +55,7 @@ async def model_list(
         page=1,
         limit=PAGE_SIZE,
         after=chosen(after),
+        cursors=cursors,
     )
     filters = {"name": name or "", "algorithm": algorithm or "", "dataset_name": dataset_name or ""}
     context = {"listing": listing, "filters": filters, "sort": sort.value, "order": order.value}
@@ -81,7 +83,11 @@ async def compare(
 
 @router.get("/{model_id}")
 async def model_page(
-    request: Request, principal: Viewer, db: DatabaseDep, model_id: ModelId
+    request: Request,
+    principal: Viewer,
+    db: DatabaseDep,
+    cursors: CursorCodecDep,
+    model_id: ModelId,
 ) -> Response:
     document = await find_model(db, model_id)
     versions: ModelList = await service.list_models(
@@ -91,6 +97,7 @@ async def model_page(
         order=SortOrder.desc,
         page=1,
         limit=PAGE_SIZE,
+        cursors=cursors,
     )
     context: dict[str, Any] = {"model": ModelRead.from_document(document), "versions": versions}
     context |= modelviews.charts(document)

@@ -16,13 +16,14 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.security.deps import admit
+from app.security.gate import SESSION_COOKIE
 from app.security.guard import Principal
 from app.security.schemas import Scope
 from app.ui import csrf
 from app.ui.errors import error_page
 from app.ui.rendering import render
 
-COOKIE = "tf_session"
+COOKIE = SESSION_COOKIE
 HOME = "/ui"
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -45,12 +46,11 @@ async def refusal_page(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, exc.message)
 
 
-async def authorize(request: Request, scope: Scope, *, submission: bool = False) -> Principal:
-    """The session's principal if its key has `scope`; a UIRefusal otherwise."""
+async def authorize(request: Request, scope: Scope) -> Principal:
+    """The session's principal if its key has `scope`; a UIRefusal otherwise. Rate limits
+    (RATE_LIMIT_TRAIN too, for POST /ui/train) were counted by RequestGate."""
     try:
-        return await admit(
-            request, request.cookies.get(COOKIE), scope, training_submission=submission
-        )
+        return await admit(request, request.cookies.get(COOKIE), scope)
     except HTTPException as exc:
         raise UIRefusal(exc.status_code, str(exc.detail)) from None
 

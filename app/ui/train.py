@@ -6,8 +6,10 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from app.dependencies import DatabaseDep, RedisDep
+from app.config import Settings
+from app.dependencies import DatabaseDep, RedisDep, SettingsDep
 from app.routers.training import list_algorithms
+from app.security.deps import CallerDep
 from app.security.guard import Principal
 from app.security.schemas import Scope
 from app.training import datasets, service
@@ -20,9 +22,9 @@ from app.ui.session import CheckedForm, Viewer, authorize
 router = APIRouter(prefix="/ui/train", include_in_schema=False)
 
 
-async def algorithm_table() -> dict[str, AlgorithmRead]:
+async def algorithm_table(settings: Settings) -> dict[str, AlgorithmRead]:
     """Exactly what GET /algorithms returns, by name."""
-    return {algorithm.name: algorithm for algorithm in await list_algorithms()}
+    return {algorithm.name: algorithm for algorithm in await list_algorithms(settings)}
 
 
 async def form_page(
@@ -35,7 +37,7 @@ async def form_page(
     status_code: int = 200,
 ) -> Response:
     context = {
-        "algorithms": list((await algorithm_table()).values()),
+        "algorithms": list((await algorithm_table(request.state.resources.settings)).values()),
         "datasets": await datasets.list_dataset_documents(db),
         "values": values,
         "errors": errors,
@@ -51,14 +53,23 @@ async def train_page(request: Request, principal: Viewer, db: DatabaseDep) -> Re
 
 
 @router.post("")
-async def submit(request: Request, form: CheckedForm, db: DatabaseDep, redis: RedisDep) -> Response:
-    principal = await authorize(request, Scope.train, submission=True)
-    algorithms = await algorithm_table()
+async def submit(
+    request: Request,
+    form: CheckedForm,
+    db: DatabaseDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+) -> Response:
+    principal = await authorize(request, Scope.train)
+    algorithms = await algorithm_table(settings)
     values = {key: str(value) for key, value in form.items() if key != "csrf_token"}
     algorithm = values.get("algorithm", "")
     try:
         train_request = TrainRequest.model_validate(trainform.request_body(form, algorithms))
-        job = await service.submit_training_job(db=db, redis=redis, request=train_request)
+        job = await service.submit_training_job(
+            db=db, redis=redis, settings=settings, request=train_request, owner=caller.identity
+        )
     except ValidationError as exc:
         errors = trainform.validation_errors(exc, algorithm)
     except InvalidTrainingRequest as exc:

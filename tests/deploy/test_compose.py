@@ -235,3 +235,13 @@ def test_prometheus_is_optional_and_scrapes_api_and_every_worker(
     worker_sd = jobs["tensorfleet-worker"]["dns_sd_configs"][0]
     assert worker_sd == worker_sd | {"names": ["worker"], "type": "A", "port": 9100}
     assert services["worker"]["environment"]["WORKER_METRICS_PORT"] == "9100"
+
+
+def test_env_example_ships_every_secret_empty(tmp_path: Path) -> None:
+    """A copied .env.example must not run with publicly known secrets: compose stops until each
+    is filled in (and the API refuses the placeholders it once shipped, tests/test_startup.py)."""
+    env = env_example()
+    assert {name: env.get(name) for name in SECRETS} == dict.fromkeys(SECRETS, "")
+    result = compose_config(env, tmp_path)
+    assert result.returncode != 0
+    assert "is missing a value" in result.stderr

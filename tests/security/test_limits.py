@@ -3,28 +3,12 @@ operators refused before they reach MongoDB."""
 
 import base64
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
-from asgi_lifespan import LifespanManager
 
 from app.config import Settings
-from app.main import create_app
 from tests.samples import ADMIN, BOOTSTRAP_KEY, MakeKey, bearer
-from tests.support import SettingsFactory
-
-
-@asynccontextmanager
-async def replica(
-    settings: Settings, address: str = "10.0.0.1"
-) -> AsyncIterator[httpx.AsyncClient]:
-    """One API replica on the given settings, as a client from `address`."""
-    app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app, client=(address, 5000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://replica") as http:
-            yield http
+from tests.support import SettingsFactory, replica
 
 
 async def test_a_key_limit_holds_across_replicas_with_retry_after(
@@ -75,6 +59,36 @@ async def test_bad_keys_are_limited_by_address(settings: Settings) -> None:
             for _ in range(3)
         ]
         assert codes == [401, 401, 429]
+
+
+async def test_requests_are_counted_before_their_body_is_parsed(settings: Settings) -> None:
+    """A body that fails to parse, with a bad key, a good key, or with no key at all, still
+    counts: sending malformed JSON is not a way around the limit."""
+    limited = settings.model_copy(update={"rate_limit": "3/minute", "rate_limit_train": ""})
+    broken = {"content": b"{not json", "headers": {"content-type": "application/json"}}
+    async with replica(limited, "10.0.0.10") as http:
+        codes = [(await http.post("/train", **broken)).status_code for _ in range(3)]
+        assert codes == [401, 401, 401]  # no key: refused before the body is read
+        assert (await http.post("/train", **broken)).status_code == 429
+    async with replica(limited, "10.0.0.11") as http:
+        codes = [
+            (
+                await http.post("/train", **broken | {"headers": broken["headers"] | ADMIN})
+            ).status_code
+            for _ in range(4)
+        ]
+        assert codes == [422, 422, 422, 429]
+
+
+async def test_broken_submissions_count_against_the_training_limit(
+    settings_factory: SettingsFactory,
+) -> None:
+    limited = settings_factory(rate_limit_train="2/minute")
+    async with replica(limited, "10.0.0.12") as http:
+        broken = {"content": b"[", "headers": {"content-type": "application/json"}}
+        codes = [(await http.post("/train", **broken)).status_code for _ in range(3)]
+        assert codes == [422, 422, 429]
+        assert (await http.get("/jobs")).status_code == 200
 
 
 async def test_a_body_over_the_limit_is_413(client: httpx.AsyncClient, settings: Settings) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from app.config import Settings
 from app.resources import Resources
+from tests.samples import SLOW_FIT_BOUNDS
 from tests.support import (
     Process,
     SettingsFactory,
@@ -45,7 +46,9 @@ async def fitting_in_a_worker_process(
 
 @pytest.fixture(scope="module")
 def settings(settings_factory: SettingsFactory) -> Settings:
-    return settings_factory(job_timeout_seconds=JOB_TIMEOUT_SECONDS)
+    return settings_factory(
+        job_timeout_seconds=JOB_TIMEOUT_SECONDS, hyperparameter_bounds=SLOW_FIT_BOUNDS
+    )
 
 
 async def test_killed_worker_mid_fit_the_job_is_run_again_and_ends(

@@ -4,6 +4,7 @@ import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
 from arq.jobs import Job
 from bson import ObjectId
 
@@ -13,7 +14,14 @@ from app.registry.publish import publish_model
 from app.resources import Resources
 from app.training import jobs
 from app.training.schemas import TrainRequest
-from tests.support import start_worker, stop_worker, wait_for_job, wait_for_stage
+from tests.samples import SLOW_FIT_BOUNDS
+from tests.support import (
+    SettingsFactory,
+    start_worker,
+    stop_worker,
+    wait_for_job,
+    wait_for_stage,
+)
 
 IRIS_TREE = {"dataset_name": "iris", "algorithm": "decision_tree", "model_name": "tree"}
 SLOW_FOREST = {
@@ -22,6 +30,11 @@ SLOW_FOREST = {
     "model_name": "slow",
     "hyperparameters": {"n_estimators": 4000},
 }
+
+
+@pytest.fixture(scope="module")
+def settings(settings_factory: SettingsFactory) -> Settings:
+    return settings_factory(hyperparameter_bounds=SLOW_FIT_BOUNDS)
 
 
 async def test_cancel_a_queued_job_at_once(

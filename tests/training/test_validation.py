@@ -64,6 +64,54 @@ async def test_invalid_request_is_422_naming_the_field(
     await assert_nothing_queued(resources, settings)
 
 
+BASE = '{"dataset_name": "iris", "algorithm": "random_forest", "model_name": "m", '
+
+
+@pytest.mark.parametrize(
+    ("fields", "location", "message_part"),
+    [
+        (
+            '"hyperparameters": {"n_estimators": 1000000000000000000000000000000}',
+            "n_estimators",
+            "int64",
+        ),
+        ('"hyperparameters": {"max_depth": 9223372036854775808}', "max_depth", "int64"),
+        ('"hyperparameters": {"max_depth": -9223372036854775809}', "max_depth", "int64"),
+        ('"hyperparameters": {"ccp_alpha": Infinity}', "ccp_alpha", "finite"),
+        ('"hyperparameters": {"ccp_alpha": -Infinity}', "ccp_alpha", "finite"),
+        ('"hyperparameters": {"ccp_alpha": NaN}', "ccp_alpha", "finite"),
+        ('"hyperparameters": {"ccp_alpha": 1e999}', "ccp_alpha", "finite"),
+        (
+            '"hyperparameters": {"class_weight": [1, 18446744073709551616]}',
+            "class_weight",
+            "item 1",
+        ),
+        ('"hyperparameters": {"class_weight": [0.5, NaN]}', "class_weight", "item 1"),
+        ('"test_size": NaN', "test_size", "finite"),
+        ('"test_size": Infinity', "test_size", "finite"),
+        ('"random_state": 100000000000000000000000', "random_state", "less than"),
+    ],
+)
+async def test_numbers_bson_cannot_hold_are_422_naming_the_field(
+    client: httpx.AsyncClient,
+    resources: Resources,
+    settings: Settings,
+    fields: str,
+    location: str,
+    message_part: str,
+) -> None:
+    """JSON (as Python parses it) holds integers of any size, NaN and infinities; a stored
+    document does not, so these are refused where the body is parsed, not at the insert."""
+    response = await client.post(
+        "/train", content=BASE + fields + "}", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert location in error["loc"], error
+    assert message_part in error["msg"], error
+    await assert_nothing_queued(resources, settings)
+
+
 async def test_missing_required_fields_are_each_named(
     client: httpx.AsyncClient, resources: Resources, settings: Settings
 ) -> None:

@@ -15,6 +15,7 @@ JOB_ENDINGS = "job_endings"  # one document per ended job: the claim on its term
 DATASETS = "datasets"
 DATASET_BUCKET = "datasets"  # GridFS bucket of the datasets' CSV files
 API_KEYS = "api_keys"
+SERVER_SECRETS = "server_secrets"  # keys the API replicas share, e.g. the cursor HMAC key
 FILES = "fs.files"  # the model files' GridFS bucket (the default one)
 CHUNKS = "fs.chunks"
 
@@ -66,6 +67,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
             name="status_created",
         ),
+        # The active-job cap counts one owner's queued and running jobs.
+        IndexModel([("owner", ASCENDING), ("status", ASCENDING)], name="owner_status"),
     ],
     DATASETS: [IndexModel([("name", ASCENDING)], unique=True, name="name_unique")],
     API_KEYS: [IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")],

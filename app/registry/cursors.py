@@ -34,8 +34,8 @@ from pymongo.errors import DuplicateKeyError
 from app.registry.exceptions import InvalidCursor
 from app.registry.listing import sort_value
 from app.registry.schemas import ModelSort, SortOrder
+from app.storage import SERVER_SECRETS
 
-SECRETS = "server_secrets"
 SECRET_ID = "cursor_hmac"
 SIGNATURE_BYTES = 16
 MAX_TOKEN_LENGTH = 1024
@@ -135,11 +135,11 @@ class CursorCodec:
 async def load_cursor_codec(db: AsyncDatabase) -> CursorCodec:
     """The codec keyed with this database's cursor secret, made on first use. Replicas starting
     together race to insert it; the loser reads the winner's."""
-    stored = await db[SECRETS].find_one({"_id": SECRET_ID})
+    stored = await db[SERVER_SECRETS].find_one({"_id": SECRET_ID})
     if stored is None:
         with contextlib.suppress(DuplicateKeyError):
-            await db[SECRETS].insert_one({"_id": SECRET_ID, "key": secrets.token_bytes(32)})
-        stored = await db[SECRETS].find_one({"_id": SECRET_ID})
+            await db[SERVER_SECRETS].insert_one({"_id": SECRET_ID, "key": secrets.token_bytes(32)})
+        stored = await db[SERVER_SECRETS].find_one({"_id": SECRET_ID})
     if stored is None:
         raise RuntimeError("the cursor secret could not be stored")
     return CursorCodec(bytes(stored["key"]))

@@ -5,8 +5,8 @@ never sees a request whose JSON fails to parse (422) or whose body is refused: a
 send malformed bodies without limit. This ASGI middleware runs first: it resolves the caller
 from the headers (a stored key, the bootstrap key, or the client address), counts the request
 against RATE_LIMIT (and RATE_LIMIT_TRAIN for POST /train), answers 429 itself when a limit is
-exceeded and 401 when auth is on and no valid key came, and leaves the caller in the scope for
-the route's scope check (app/security/deps.py).
+exceeded and 401 to a JSON API request that may carry a body when auth is on and no valid key
+came, and leaves the caller in the scope for the route's check (app/security/deps.py).
 
 The open paths (/health, /metrics, the docs) are not counted: probes and scrapers poll them.
 """
@@ -36,6 +36,7 @@ OPEN_PATHS = (
 )
 SUBMISSION_PATHS = ("/train", "/ui/train")  # counted against RATE_LIMIT_TRAIN too
 UI_PREFIX = "/ui"  # pages answer a refused key themselves, with a page or the sign-in form
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,13 @@ def error_response(error: HTTPException) -> JSONResponse:
     return JSONResponse({"detail": error.detail}, error.status_code, headers=error.headers)
 
 
+def carries_api_body(request: Request) -> bool:
+    """A request to the JSON API that may carry a body: every such route needs a key. Others
+    (GET, and the UI's own pages and sign-in form) reach their routes, which answer 401, 404 or
+    a sign-in page as they should."""
+    return request.method in BODY_METHODS and not is_under(request.url.path, UI_PREFIX)
+
+
 def is_under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(f"{prefix}/")
 
@@ -111,7 +119,7 @@ class RequestGate:
         if retry_after is not None:
             await error_response(too_many(retry_after))(scope, receive, send)
             return
-        if caller.principal is None and not is_under(scope["path"], UI_PREFIX):
+        if caller.principal is None and carries_api_body(request):
             # auth on, no valid key: refused before the body is read
             logger.info("401 for %s %s from %s", request.method, scope["path"], caller.identity)
             await error_response(unauthenticated())(scope, receive, send)

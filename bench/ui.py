@@ -4,7 +4,9 @@ The target (issue 17) is a server-side render under 100 ms on this machine. The 
 over HTTP on loopback, so the figure includes the request, the registry query and the
 template; the floor is the JSON listing of the same page (GET /api/v1/models, same filter,
 sort and size), so `ui_over_json` is what the HTML costs beyond the query. Both the first page
-and a deep page (by cursor, as the UI's "Next page" link does) are measured.
+and a deep page (by cursor, as the UI's "Next page" link does) are measured, and the
+template alone (`render_only`: one page rendered in process, no store), which is the part the
+UI adds; on FerretDB v1.24 the query underneath dominates (it uses no index).
 """
 
 import argparse
@@ -14,12 +16,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
+from bson import ObjectId
 from pymongo import MongoClient
+from starlette.requests import Request
 
-from bench.registry import create_indexes, seed, timed
+from app.config import Settings
+from app.main import create_app
+from app.registry.schemas import ModelList, ModelRead
+from app.security.guard import ANONYMOUS
+from app.ui.rendering import render
+from bench.registry import create_indexes, model_document, seed, timed
 from bench.report import machine_facts
 from bench.stack import Stack
 from bench.stats import ratio, summarize
@@ -59,6 +69,30 @@ def measure(client: httpx.Client, reps: int, after: str) -> dict[str, Any]:
     return results
 
 
+def render_seconds(reps: int, rows: int = PAGE) -> list[float]:
+    """The template alone: `rows` models rendered in this process, no store involved."""
+    application = create_app(Settings(_env_file=None))
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/ui/models",
+        "query_string": b"",
+        "headers": [],
+        "app": application,
+        "router": application.router,
+        "state": {"guard": SimpleNamespace(enabled=False)},
+    }
+    items = [ModelRead.from_document(model_document(i) | {"_id": ObjectId()}) for i in range(rows)]
+    listing = ModelList(items=items, total=1000, page=1, limit=rows, pages=1, next_cursor="x")
+    context = {"listing": listing, "filters": {"name": "", "algorithm": "", "dataset_name": ""}}
+    context |= {"sort": "created_at", "order": "desc", "sorts": ["created_at"], "paged": False}
+
+    def once() -> None:
+        render(Request(scope), "models.html", context, principal=ANONYMOUS)
+
+    return timed(once, reps, budget=30)
+
+
 def run(models: int, reps: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as work, Stack(Path(work)) as stack:
         stack.start_api()
@@ -68,6 +102,8 @@ def run(models: int, reps: int) -> dict[str, Any]:
             inserted, _ = seed(mongo[stack.database]["models"], 0, models, time.monotonic() + 300)
         with httpx.Client(base_url=stack.base_url, timeout=60) as client:
             results = measure(client, reps, cursor_at(client, int(models * 0.9)))
+    results["render_only"] = summarize(render_seconds(reps))
+    results["render_1000_rows"] = summarize(render_seconds(max(5, reps // 10), rows=1000))
     median = results["ui_first_page"]["median_ms"]
     return results | {"models": inserted, "target_ms": TARGET_MS, "met": median < TARGET_MS}
 
@@ -78,6 +114,9 @@ def report(results: dict[str, Any]) -> str:
         lines.append(
             f"  {name:16} {results[name]['median_ms']:8.1f} / {results[name]['p95_ms']:.1f}"
         )
+    for name in ("render_only", "render_1000_rows"):
+        render = results[name]
+        lines.append(f"  {name:16} {render['median_ms']:8.1f} / {render['p95_ms']:.1f}")
     lines.append(
         f"  UI over JSON: first page {results['first_page_ui_over_json']}x, deep page "
         f"{results['deep_page_ui_over_json']}x; target < {TARGET_MS:.0f} ms: "

@@ -2,9 +2,11 @@
 "use strict";
 
 // Live regions: an element with data-poll="URL" replaces its contents with the HTML fragment
-// at URL every data-every milliseconds, until the fragment marks itself data-final.
+// at URL every data-every milliseconds, until the fragment marks itself data-final. Only a
+// changed fragment is swapped in, so screen readers announce changes, not every poll.
 function poll(region) {
   const every = Number(region.dataset.every) || 2000;
+  let last = null;
   const tick = async () => {
     try {
       const response = await fetch(region.dataset.poll, {
@@ -12,7 +14,8 @@ function poll(region) {
         credentials: "same-origin",
       });
       if (response.status === 401) return; // signed out: stop polling
-      if (response.ok) region.innerHTML = await response.text();
+      const text = response.ok ? await response.text() : last;
+      if (text !== last) region.innerHTML = last = text;
     } catch (error) {
       // the server is restarting or the network dropped: try again next tick
     }

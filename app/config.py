@@ -56,7 +56,21 @@ class Settings(BaseSettings):
         description="CPUs the worker's fits share (the Helm chart sets the pod's CPU request); "
         "empty means the CPUs this process may run on, which in a container is the node's.",
     )
-    job_timeout_seconds: int = Field(default=600, ge=1)
+    fit_memory_limit_mb: int = Field(
+        default=2048,
+        ge=0,
+        le=1_048_576,
+        description="Memory one fit may allocate, in MiB, beyond what its process holds when "
+        "idle (about 300 MiB: Python, NumPy, SciPy, scikit-learn). A fit that needs more ends "
+        "`failed` (FitMemoryExceeded) without disturbing the fits beside it. The worker needs "
+        "about WORKER_MAX_JOBS x (300 + this) MiB. 0 means no cap.",
+    )
+    job_timeout_seconds: int = Field(
+        default=600,
+        ge=1,
+        description="Longest a job may run; at the limit its fit process is killed and the job "
+        "ends `failed` (JobTimeout).",
+    )
     job_max_tries: int = Field(default=3, ge=1, le=10)
     worker_poll_delay_seconds: float = Field(
         default=0.01, gt=0, le=5, description="Idle poll interval: latency every job pays."

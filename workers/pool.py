@@ -1,22 +1,37 @@
-"""The process pool the worker fits in: forked from a server with scikit-learn preloaded.
+"""The processes the worker fits in: pre-forked, scikit-learn preloaded, and killable.
 
-A pool whose process died (killed, out of memory) is broken for good in concurrent.futures;
-FitPool replaces it, so one bad job does not fail every job after it.
+Why not concurrent.futures: a ProcessPoolExecutor cannot stop a call it started. Cancelling
+the awaiting coroutine (a job timeout, a cancel, a shutdown) left the process fitting, its
+slot busy and a SIGTERM waiting for it. Here each slot is one process of our own with a pipe:
 
-Each pool process caps its BLAS and OpenMP threads (threadpoolctl) so that the fits running at
-once share the CPUs instead of each starting a thread per CPU: uncapped, two processes of two
-OpenBLAS threads each on 2 CPUs made a logistic regression on Iris fit 2 to 3 times slower.
+- a call that is cancelled kills its process at once (SIGKILL: a fit has nothing worth
+  saving), waits until it is reaped, and starts a replacement, so the CPU is free and the next
+  job finds a ready process;
+- a process that dies (killed, out of memory) fails only its own call (FitProcessDied) and is
+  replaced; an idle one found dead is replaced before it is used;
+- shutdown kills every process.
+
+The processes are forked from a forkserver that imported scikit-learn and the fitting code
+first, so starting one takes milliseconds, not the second or more of a fresh interpreter, and
+it inherits nothing of the worker's event loop or sockets. A slot serves many calls; only a
+killed or dead one is replaced. Each call's pipe I/O runs in a thread, so pickling a large
+dataset or model never blocks the event loop. What each process sets up (thread and memory
+caps, dying with the worker) is in workers/fit_process.py.
 """
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any
 
-from threadpoolctl import threadpool_limits
+from workers.fit_process import MIB, Outcome, serve
+
+PRELOAD = ["app.training.fitting", "workers.fit_process"]
+REAP_TIMEOUT_SECONDS = 5
 
 
 class FitProcessDied(RuntimeError):
@@ -29,46 +44,138 @@ def default_threads_per_fit(max_workers: int, cpus: int | None = None) -> int:
     return max(1, (cpus or len(os.sched_getaffinity(0))) // max_workers)
 
 
-def limit_threads(threads: int) -> None:
-    """Pool process initialiser: the cap holds for every fit the process runs."""
-    threadpool_limits(limits=threads)
-
-
-def new_executor(max_workers: int, threads_per_fit: int) -> ProcessPoolExecutor:
-    """Processes forked from a server that has scikit-learn imported already, so a pool process
-    starts in milliseconds and inherits nothing of the worker's event loop or sockets."""
+def forkserver() -> ForkServerContext:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["app.training.fitting"])
-    return ProcessPoolExecutor(
-        max_workers=max_workers,
-        mp_context=context,
-        initializer=limit_threads,
-        initargs=(threads_per_fit,),
-    )
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+class FitSlot:
+    """One fit process and our end of its pipe."""
+
+    def __init__(self, context: ForkServerContext, threads: int, memory_limit_bytes: int) -> None:
+        self.connection, child_end = context.Pipe()
+        self.process: ForkServerProcess = context.Process(
+            target=serve,
+            args=(child_end, threads, memory_limit_bytes),
+            name="tensorfleet-fit",
+            daemon=True,
+        )
+        self.process.start()
+        child_end.close()
+
+    def call(self, function: Callable[..., Any], args: tuple[Any, ...]) -> Outcome:
+        """Send a call and wait for its outcome (in a thread); EOFError or OSError when the
+        process died, after which the slot is closed."""
+        try:
+            with contextlib.suppress(BrokenPipeError):  # it stopped reading: its answer, if it
+                self.connection.send((function, args))  # gave one, is in the pipe
+            return self.connection.recv()
+        except (EOFError, OSError):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Reap the process (killed or ended) and close the pipe."""
+        self.process.join(REAP_TIMEOUT_SECONDS)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
 
 
 class FitPool:
-    def __init__(self, max_workers: int, threads_per_fit: int | None = None) -> None:
+    def __init__(
+        self,
+        max_workers: int,
+        threads_per_fit: int | None = None,
+        memory_limit_mb: int | None = None,
+    ) -> None:
         self.max_workers = max_workers
         self.threads_per_fit = threads_per_fit or default_threads_per_fit(max_workers)
-        self.executor = new_executor(max_workers, self.threads_per_fit)
+        self.memory_limit_bytes = (memory_limit_mb or 0) * MIB
+        self.context = forkserver()
+        self.pipe_threads = ThreadPoolExecutor(2 * max_workers, thread_name_prefix="fit-pipe")
+        self.slots: set[FitSlot] = set()
+        self.idle: asyncio.Queue[FitSlot] = asyncio.Queue()
+        self.starting: set[asyncio.Task[None]] = set()
+        self.closed = False
 
-    async def warm_up(self) -> None:
-        """Start every pool process now, so the first jobs do not pay for it."""
+    async def _new_slot(self) -> FitSlot:
+        """Start a process (in a thread: the first start waits for the forkserver to import
+        scikit-learn, seconds on a busy machine) and count it as ours."""
+        slot = await asyncio.get_running_loop().run_in_executor(
+            self.pipe_threads, FitSlot, self.context, self.threads_per_fit, self.memory_limit_bytes
+        )
+        self.slots.add(slot)
+        return slot
+
+    async def start(self) -> None:
+        """Start every process and wait until each answers, so the first jobs do not pay for
+        it."""
+        for slot in await asyncio.gather(*(self._new_slot() for _ in range(self.max_workers))):
+            self.idle.put_nowait(slot)
         await asyncio.gather(*(self.run(os.getpid) for _ in range(self.max_workers)))
 
     async def run(self, function: Callable[..., Any], *args: Any) -> Any:
-        executor = self.executor
+        """`function(*args)` in a fit process. Cancelling this kills that process."""
+        slot = await self._take()
+        call = asyncio.get_running_loop().run_in_executor(
+            self.pipe_threads, slot.call, function, args
+        )
         try:
-            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
-        except BrokenProcessPool:
-            self._replace(executor)
+            succeeded, value = await asyncio.shield(call)
+        except asyncio.CancelledError:
+            await self._retire(slot, call)
+            raise
+        except (EOFError, OSError):
+            await self._retire(slot, call)
             raise FitProcessDied("the fit process died (killed or out of memory)") from None
+        self.idle.put_nowait(slot)
+        if not succeeded:
+            raise value
+        return value
 
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
-        if self.executor is broken:  # the first of the jobs it broke replaces it
-            self.executor = new_executor(self.max_workers, self.threads_per_fit)
-            broken.shutdown(wait=False, cancel_futures=True)
+    async def _take(self) -> FitSlot:
+        while True:
+            slot = await self.idle.get()
+            if slot.process.is_alive():
+                return slot
+            self.slots.discard(slot)  # died while idle (killed from outside): not this call's
+            slot.connection.close()  # fault; the next idle one serves it
+            self._refill()
+
+    async def _retire(self, slot: FitSlot, call: asyncio.Future[Outcome]) -> None:
+        """Kill the slot's process, start a fresh one in its place, and wait until the call
+        has seen the pipe close (the process is reaped by then)."""
+        slot.process.kill()
+        self.slots.discard(slot)
+        self._refill()
+        await asyncio.shield(asyncio.gather(call, return_exceptions=True))
+
+    def _refill(self) -> None:
+        """Start a replacement in the background: a second cancel of the caller cannot stop
+        it halfway, so the pool never shrinks."""
+        if not self.closed:
+            task = asyncio.get_running_loop().create_task(self._add_idle_slot())
+            self.starting.add(task)
+            task.add_done_callback(self.starting.discard)
+
+    async def _add_idle_slot(self) -> None:
+        slot = await self._new_slot()
+        if self.closed:
+            slot.process.kill()
+        else:
+            self.idle.put_nowait(slot)
 
     def shutdown(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        """Kill every fit process; what they were fitting is handed back by the caller."""
+        self.closed = True
+        for slot in list(self.slots):
+            slot.process.kill()
+        for slot in list(self.slots):
+            slot.process.join(REAP_TIMEOUT_SECONDS)
+        while not self.idle.empty():  # a busy slot's pipe is closed by its call's thread
+            self.idle.get_nowait().connection.close()
+        self.slots.clear()
+        self.pipe_threads.shutdown(wait=False, cancel_futures=True)

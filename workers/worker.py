@@ -36,9 +36,9 @@ def make_startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[Non
         threads = settings.fit_threads or default_threads_per_fit(
             settings.worker_max_jobs, settings.worker_cpus
         )
-        pool = FitPool(settings.worker_max_jobs, threads)
-        ctx[CONTEXT_KEY] = WorkerContext(resources, pool)  # before warm_up: shutdown closes it
-        await pool.warm_up()
+        pool = FitPool(settings.worker_max_jobs, threads, settings.fit_memory_limit_mb)
+        ctx[CONTEXT_KEY] = WorkerContext(resources, pool)  # before start: shutdown closes it
+        await pool.start()
         logger.info(
             "worker ready: queue %s, %d concurrent jobs",
             settings.queue_name,

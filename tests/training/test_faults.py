@@ -6,10 +6,10 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from arq.jobs import Job, JobStatus
 
 from app.config import Settings
 from app.resources import Resources
-from tests.samples import SLOW_FIT_BOUNDS
 from tests.support import (
     Process,
     SettingsFactory,
@@ -24,15 +24,20 @@ JOB_TIMEOUT_SECONDS = 60  # the retried fit must end in time even on a busy mach
 
 
 async def fitting_in_a_worker_process(
-    client: httpx.AsyncClient, settings: Settings, tmp_path: Path, model_name: str
+    client: httpx.AsyncClient,
+    settings: Settings,
+    tmp_path: Path,
+    model_name: str,
+    n_estimators: int = 1500,
 ) -> tuple[Process, str]:
-    """A worker process, and the id of a job of a few seconds that it is fitting right now."""
+    """A worker process, and the id of a job that it is fitting right now (1,500 trees take a
+    few seconds)."""
     worker = spawn("workers", settings, tmp_path / "worker1.log")
     body = {
         "dataset_name": "wine",
         "algorithm": "random_forest",
         "model_name": model_name,
-        "hyperparameters": {"n_estimators": 1500},
+        "hyperparameters": {"n_estimators": n_estimators},
     }
     try:
         job_id = (await client.post("/train", json=body)).json()["job_id"]
@@ -47,7 +52,8 @@ async def fitting_in_a_worker_process(
 @pytest.fixture(scope="module")
 def settings(settings_factory: SettingsFactory) -> Settings:
     return settings_factory(
-        job_timeout_seconds=JOB_TIMEOUT_SECONDS, hyperparameter_bounds=SLOW_FIT_BOUNDS
+        job_timeout_seconds=JOB_TIMEOUT_SECONDS,
+        hyperparameter_bounds={"random_forest": {"n_estimators": {"maximum": 100_000}}},
     )
 
 
@@ -151,3 +157,20 @@ async def test_a_worker_stopped_mid_fit_hands_the_job_back_to_the_queue(
     finally:
         second.stop()
     assert (job["status"], job["attempts"]) == ("succeeded", 2), job
+
+
+async def test_sigterm_mid_fit_kills_the_fit_and_the_worker_exits_at_once(
+    client: httpx.AsyncClient, resources: Resources, settings: Settings, tmp_path: Path
+) -> None:
+    """A fit of a minute or more does not hold a shutdown: its process is killed, the worker
+    exits 0 well within the 20 s allowed, and the job is back on the queue for the next one."""
+    worker, job_id = await fitting_in_a_worker_process(
+        client, settings, tmp_path, "long", n_estimators=20_000
+    )
+    descendants = psutil.Process(worker.process.pid).children(recursive=True)
+    assert descendants, "no fit processes found"
+    worker.stop(timeout=20)
+    assert worker.process.returncode == 0, worker.output()
+    assert not [p for p in descendants if p.is_running() and p.status() != "zombie"]
+    assert await Job(job_id, resources.redis).status() is JobStatus.queued
+    assert (await client.post(f"/jobs/{job_id}/cancel")).status_code == 200

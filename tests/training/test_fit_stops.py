@@ -1,0 +1,95 @@
+"""A job timeout or a cancel kills the fit's process: the CPU is free and the next job runs."""
+
+import asyncio
+
+import httpx
+import psutil
+import pytest
+from arq import Worker
+
+from app.config import Settings
+from tests.conftest import SettingsFactory
+from tests.training.conftest import wait_for_job, wait_for_stage
+from workers.pool import FitPool
+
+JOB_TIMEOUT_SECONDS = 10
+# A minute or more of CPU (1,500 trees take about 5 s), far beyond the timeout.
+LONG_FIT = {
+    "dataset_name": "wine",
+    "algorithm": "random_forest",
+    "model_name": "long",
+    "hyperparameters": {"n_estimators": 20_000},
+}
+QUICK_FIT = {"dataset_name": "iris", "algorithm": "decision_tree", "model_name": "quick"}
+LONG_FITS_ALLOWED = {"random_forest": {"n_estimators": {"maximum": 100_000}}}
+
+
+@pytest.fixture(scope="module")
+def settings(settings_factory: SettingsFactory) -> Settings:
+    return settings_factory(
+        job_timeout_seconds=JOB_TIMEOUT_SECONDS, hyperparameter_bounds=LONG_FITS_ALLOWED
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        return sum(psutil.Process(pid).cpu_times()[:2])
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+async def fitting_pid(pool: FitPool) -> int:
+    """The pool process that is using the CPU: the one fitting (idle ones wait on a pipe)."""
+    async with asyncio.timeout(60):
+        while True:
+            before = {slot.process.pid: cpu_seconds(slot.process.pid) for slot in pool.slots}
+            await asyncio.sleep(0.5)
+            for pid, seconds in before.items():
+                if pid and cpu_seconds(pid) - seconds > 0.01:
+                    return pid
+
+
+async def assert_pool_idle(pool: FitPool) -> None:
+    """No pool process uses the CPU: an idle one waits on its pipe and uses none at all."""
+    before = {slot.process.pid: cpu_seconds(slot.process.pid) for slot in list(pool.slots)}
+    await asyncio.sleep(1)
+    assert sum(cpu_seconds(pid) - seconds for pid, seconds in before.items() if pid) < 0.1
+
+
+async def start_long_fit(client: httpx.AsyncClient, worker: Worker) -> tuple[str, int]:
+    job_id = (await client.post("/train", json=LONG_FIT)).json()["job_id"]
+    job = await wait_for_stage(client, job_id, "fitting")
+    assert job["status"] == "running", job
+    return job_id, await fitting_pid(worker.ctx["pool"])
+
+
+async def assert_next_job_runs(client: httpx.AsyncClient) -> None:
+    job_id = (await client.post("/train", json=QUICK_FIT)).json()["job_id"]
+    job = await wait_for_job(client, job_id)
+    assert job["status"] == "succeeded", job
+
+
+async def test_a_job_past_its_timeout_has_its_fit_process_killed(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    job_id, pid = await start_long_fit(client, worker)
+    job = await wait_for_job(client, job_id, timeout=JOB_TIMEOUT_SECONDS + 60)
+    assert job["status"] == "failed" and job["error"]["type"] == "JobTimeout", job
+    assert not psutil.pid_exists(pid), "the fit went on after its job timed out"
+    await assert_pool_idle(worker.ctx["pool"])
+    await assert_next_job_runs(client)
+
+
+async def test_a_cancelled_job_has_its_fit_process_killed(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    job_id, pid = await start_long_fit(client, worker)
+    assert (await client.post(f"/jobs/{job_id}/cancel")).status_code == 200
+    async with asyncio.timeout(30):  # the worker sees the abort at its next poll
+        while True:
+            if not psutil.pid_exists(pid):
+                break
+            await asyncio.sleep(0.05)
+    await assert_pool_idle(worker.ctx["pool"])
+    assert (await client.get(f"/jobs/{job_id}")).json()["status"] == "cancelled"
+    await assert_next_job_runs(client)

@@ -11,15 +11,18 @@ and scikit-learn before forking them. Each child is set up once:
   ends the job `failed` (FitMemoryExceeded) and touches nothing beside it. RLIMIT_DATA counts
   heap and private writable mappings (NumPy arrays, thread stacks), not shared libraries or
   reserved address space, so it is close to the memory a fit really asks for;
-- it dies with its parent (PR_SET_PDEATHSIG): the forkserver exits when the worker does, even
-  on SIGKILL, so no fit outlives the worker that owns it.
+- it dies with the worker: a thread waits on a pipe whose other end only the worker holds, and
+  kills the process when that end closes, which the kernel does when the worker exits, also on
+  SIGKILL. (Neither the forkserver, which stays up while its children hold its liveness pipe,
+  nor PR_SET_PDEATHSIG, whose parent is the forkserver, can do this.)
 """
 
-import ctypes
+import contextlib
 import os
 import resource
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -28,7 +31,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 MIB = 2**20
-PR_SET_PDEATHSIG = 1
 Outcome = tuple[bool, Any]  # (True, the result) or (False, the exception)
 
 
@@ -52,13 +54,19 @@ def cap_memory(limit_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (soft if hard < 0 else min(soft, hard), hard))
 
 
-def die_with_parent() -> None:
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def die_with_worker(lifeline: Connection) -> None:
+    """End this process, fit or not, once the worker's end of `lifeline` closes."""
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv_bytes()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
 
 
-def set_up(threads: int, memory_limit_bytes: int) -> None:
-    die_with_parent()
+def set_up(lifeline: Connection, threads: int, memory_limit_bytes: int) -> None:
+    die_with_worker(lifeline)
     threadpool_limits(limits=threads)
     if memory_limit_bytes and sys.platform == "linux":
         cap_memory(memory_limit_bytes)
@@ -91,9 +99,11 @@ def reply(connection: Connection, outcome: Outcome, limit_bytes: int) -> None:
         connection.send((False, RuntimeError(f"cannot send the fit's outcome back: {exc!r}")))
 
 
-def serve(connection: Connection, threads: int, memory_limit_bytes: int) -> None:
+def serve(
+    connection: Connection, lifeline: Connection, threads: int, memory_limit_bytes: int
+) -> None:
     """The process's life: set up, then answer each (function, args) until the pipe closes."""
-    set_up(threads, memory_limit_bytes)
+    set_up(lifeline, threads, memory_limit_bytes)
     while True:
         try:
             function, args = connection.recv()

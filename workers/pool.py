@@ -55,14 +55,16 @@ class FitSlot:
 
     def __init__(self, context: ForkServerContext, threads: int, memory_limit_bytes: int) -> None:
         self.connection, child_end = context.Pipe()
+        lifeline, self.lifeline = context.Pipe(duplex=False)  # ours closes when we exit
         self.process: ForkServerProcess = context.Process(
             target=serve,
-            args=(child_end, threads, memory_limit_bytes),
+            args=(child_end, lifeline, threads, memory_limit_bytes),
             name="tensorfleet-fit",
             daemon=True,
         )
         self.process.start()
         child_end.close()
+        lifeline.close()
 
     def call(self, function: Callable[..., Any], args: tuple[Any, ...]) -> Outcome:
         """Send a call and wait for its outcome (in a thread); EOFError or OSError when the
@@ -82,6 +84,7 @@ class FitSlot:
             self.process.kill()
             self.process.join()
         self.connection.close()
+        self.lifeline.close()
 
 
 class FitPool:
@@ -142,7 +145,7 @@ class FitPool:
             if slot.process.is_alive():
                 return slot
             self.slots.discard(slot)  # died while idle (killed from outside): not this call's
-            slot.connection.close()  # fault; the next idle one serves it
+            slot.close()  # fault; the next idle one serves it
             self._refill()
 
     async def _retire(self, slot: FitSlot, call: asyncio.Future[Outcome]) -> None:
@@ -176,6 +179,6 @@ class FitPool:
         for slot in list(self.slots):
             slot.process.join(REAP_TIMEOUT_SECONDS)
         while not self.idle.empty():  # a busy slot's pipe is closed by its call's thread
-            self.idle.get_nowait().connection.close()
+            self.idle.get_nowait().close()
         self.slots.clear()
         self.pipe_threads.shutdown(wait=False, cancel_futures=True)

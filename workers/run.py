@@ -3,6 +3,18 @@ and the arq worker, run again whenever Redis comes back.
 
 arq's worker ends when it loses Redis; this process then closes what the worker opened and
 starts a new one once Redis answers again, so a Redis restart needs no process restart.
+
+Shutdown (SIGTERM or SIGINT), the semantics deployments rely on:
+1. The worker stops taking jobs and cancels the ones it runs. A job that is fitting has its fit
+   process killed at once (SIGKILL; see workers/pool.py); a job that is publishing finishes that
+   step first (it is short, and a model is never left half published).
+2. Each interrupted job stays on the queue (arq's "will be run again") and the next worker runs
+   it, as another attempt (`attempts` + 1); its record stays `running` until then, and its lease
+   (see workers/lease.py) lapses so nothing waits on a worker that has gone.
+3. The remaining fit processes are killed, the clients closed, and the process exits 0.
+So a shutdown takes about a second whatever the jobs were doing, not the length of a fit: a grace
+period of 10 s is plenty. A worker killed outright (SIGKILL) takes its fit processes with it; its
+jobs run again once arq's claim on them expires (JOB_TIMEOUT_SECONDS + 15 s).
 """
 
 import asyncio

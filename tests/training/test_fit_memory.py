@@ -7,8 +7,7 @@ import pytest
 from arq import Worker
 
 from app.config import Settings
-from tests.conftest import SettingsFactory
-from tests.training.conftest import wait_for_job
+from tests.support import SettingsFactory, wait_for_job
 
 CAP_MB = 8
 # A tree grown best-first reserves room for every leaf it may grow: 200,000 nodes, 13 MB.

@@ -8,8 +8,8 @@ import pytest
 from arq import Worker
 
 from app.config import Settings
-from tests.conftest import SettingsFactory
-from tests.training.conftest import wait_for_job, wait_for_stage
+from tests.support import SettingsFactory, wait_for_job, wait_for_stage
+from workers.context import worker_context
 from workers.pool import FitPool
 
 JOB_TIMEOUT_SECONDS = 10
@@ -60,7 +60,7 @@ async def start_long_fit(client: httpx.AsyncClient, worker: Worker) -> tuple[str
     job_id = (await client.post("/train", json=LONG_FIT)).json()["job_id"]
     job = await wait_for_stage(client, job_id, "fitting")
     assert job["status"] == "running", job
-    return job_id, await fitting_pid(worker.ctx["pool"])
+    return job_id, await fitting_pid(worker_context(worker.ctx).pool)
 
 
 async def assert_next_job_runs(client: httpx.AsyncClient) -> None:
@@ -76,7 +76,7 @@ async def test_a_job_past_its_timeout_has_its_fit_process_killed(
     job = await wait_for_job(client, job_id, timeout=JOB_TIMEOUT_SECONDS + 60)
     assert job["status"] == "failed" and job["error"]["type"] == "JobTimeout", job
     assert not psutil.pid_exists(pid), "the fit went on after its job timed out"
-    await assert_pool_idle(worker.ctx["pool"])
+    await assert_pool_idle(worker_context(worker.ctx).pool)
     await assert_next_job_runs(client)
 
 
@@ -90,6 +90,6 @@ async def test_a_cancelled_job_has_its_fit_process_killed(
             if not psutil.pid_exists(pid):
                 break
             await asyncio.sleep(0.05)
-    await assert_pool_idle(worker.ctx["pool"])
+    await assert_pool_idle(worker_context(worker.ctx).pool)
     assert (await client.get(f"/jobs/{job_id}")).json()["status"] == "cancelled"
     await assert_next_job_runs(client)

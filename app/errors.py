@@ -102,7 +102,7 @@ def _queue_unavailable(request: Request, exc: QueueUnavailable) -> Response:
     return JSONResponse(
         status_code=503,
         headers={"Retry-After": RETRY_AFTER_SECONDS},
-        content={"detail": "the job queue is unavailable; nothing was queued"},
+        content={"detail": str(exc)},
     )
 
 

@@ -13,17 +13,24 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from arq import Retry
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
+
 from app.registry.publish import publish_model, unpublish_model
 from app.storage import MODELS
 from app.training import jobs
 from app.training.datasets import Dataset, get_dataset_document, read_dataset
 from app.training.fitting import FitResult, FitSpec, fit_and_evaluate, library_versions
-from app.training.schemas import TrainRequest
+from app.training.schemas import JobStatus, TrainRequest
 from workers.context import WorkerContext, job_attempt, worker_context
+from workers.lease import holding_lease
 from workers.metrics import MODEL_ACCURACY, record_outcome
 
 logger = logging.getLogger(__name__)
 DATASET_CACHE_SIZE = 16
+# The store unreachable or too slow to answer: what it did with the last write is unknown.
+STORE_UNAVAILABLE = (ConnectionFailure, ExecutionTimeout)
+STORE_RETRY_SECONDS = 10
 T = TypeVar("T")
 
 
@@ -100,23 +107,37 @@ def model_metadata(job: StoredJob, result: FitResult, features: list[str]) -> di
     }
 
 
-async def run_training(worker: WorkerContext, job: StoredJob) -> Outcome:
+async def load_and_fit(worker: WorkerContext, job: StoredJob) -> tuple[list[str], FitResult]:
+    """The dataset's features and the fit's result; cancelling this kills the fit's process."""
     db, request = worker.resources.db, job.request
     document, dataset = await load_dataset(worker, request.dataset_name)
     spec = FitSpec(
         request.algorithm, request.hyperparameters, request.test_size, request.random_state
     )
     result = await alongside(jobs.set_stage(db, job.id, "fitting"), fit(worker, spec, dataset))
+    return document["features"], result
+
+
+async def publish_and_settle(
+    worker: WorkerContext, job: StoredJob, features: list[str], result: FitResult
+) -> Outcome:
+    """Publish the model and mark the job succeeded; a job cancelled meanwhile gets its model
+    withdrawn. Should the store fail here, the job is tried again later (arq Retry): whether the
+    model was stored is unknown, and the next attempt settles the job from what is stored."""
+    db, request = worker.resources.db, job.request
     publishing = publish_model(
         db,
         worker.resources.gridfs,
         payload=result.payload,
-        metadata=model_metadata(job, result, document["features"]),
+        metadata=model_metadata(job, result, features),
     )
-    model = await alongside(jobs.set_stage(db, job.id, "saving"), publishing)
-    if await jobs.mark_succeeded(db, job.id, model, result.warnings) is None:
-        await unpublish_model(db, worker.resources.gridfs, model)  # cancelled while we fitted
-        return Outcome.cancelled
+    try:
+        model = await alongside(jobs.set_stage(db, job.id, "saving"), publishing)
+        if await jobs.mark_succeeded(db, job.id, model, result.warnings) is None:
+            await unpublish_model(db, worker.resources.gridfs, model)  # cancelled meanwhile
+            return Outcome.cancelled
+    except STORE_UNAVAILABLE as exc:
+        raise store_retry(job.id, exc) from exc
     accuracy = result.metrics["test_accuracy"]
     MODEL_ACCURACY.labels(algorithm=request.algorithm, dataset=request.dataset_name).set(accuracy)
     logger.info(
@@ -125,11 +146,30 @@ async def run_training(worker: WorkerContext, job: StoredJob) -> Outcome:
     return Outcome.succeeded
 
 
+def store_retry(job_id: str, exc: BaseException) -> Retry:
+    logger.warning("job %s: the store failed (%s); trying the job again later", job_id, exc)
+    return Retry(defer=STORE_RETRY_SECONDS)
+
+
+async def uninterrupted(step: Awaitable[T]) -> T:
+    """Run `step` to its end even when the job is cancelled meanwhile (a cancel, a shutdown),
+    then let the cancellation go on: publishing and settling is short, and cut in half it
+    would leave a model of a cancelled job or a job without its model."""
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.gather(task, return_exceptions=True)
+        raise
+
+
 async def finish_unfinished(worker: WorkerContext, job_id: str, attempt: int) -> Outcome | None:
     """Settle a job that needs no fit: gone, ended, already published, or out of attempts."""
     db = worker.resources.db
     job = await jobs.get_job(db, job_id)
     if job is None or job["status"] not in jobs.ACTIVE:
+        if job is not None and job["status"] != JobStatus.succeeded and job["attempts"]:
+            await withdraw_models(worker, job_id)  # a worker died between publish and settle
         return Outcome.skipped
     # Only an attempt that started can have published (and the lookup is not by _id).
     published = await db[MODELS].find_one({"job_id": job_id}) if job["attempts"] else None
@@ -144,17 +184,38 @@ async def finish_unfinished(worker: WorkerContext, job_id: str, attempt: int) ->
     return None
 
 
+async def withdraw_models(worker: WorkerContext, job_id: str) -> None:
+    """Remove what a job that did not succeed published: an ended job has at most its one
+    model, and only when it succeeded."""
+    db = worker.resources.db
+    async for model in db[MODELS].find({"job_id": job_id}, {"_id": 1, "file_id": 1}):
+        await unpublish_model(db, worker.resources.gridfs, model)
+
+
 async def attempt_training(worker: WorkerContext, job: StoredJob) -> Outcome:
-    db, timeout = worker.resources.db, worker.settings.job_timeout_seconds
+    """Fit within JOB_TIMEOUT_SECONDS (at the limit its process is killed), then publish."""
+    timeout = worker.settings.job_timeout_seconds
     try:
         async with asyncio.timeout(timeout):
-            return await run_training(worker, job)
+            features, result = await load_and_fit(worker, job)
+        return await uninterrupted(publish_and_settle(worker, job, features, result))
+    except Retry:
+        raise
     except TimeoutError:
-        await jobs.mark_failed(db, job.id, "JobTimeout", f"training took longer than {timeout}s")
+        await record_failure(worker, job.id, "JobTimeout", f"training took longer than {timeout}s")
     except Exception as exc:
         logger.info("job %s failed: %s: %s", job.id, type(exc).__name__, exc)
-        await jobs.mark_failed(db, job.id, type(exc).__name__, str(exc))
+        await record_failure(worker, job.id, type(exc).__name__, str(exc))
     return Outcome.failed
+
+
+async def record_failure(worker: WorkerContext, job_id: str, error_type: str, message: str) -> None:
+    """Mark the job failed; with the store down, try the job again later rather than leave it
+    `running` with no worker on it."""
+    try:
+        await jobs.mark_failed(worker.resources.db, job_id, error_type, message)
+    except STORE_UNAVAILABLE as exc:
+        raise store_retry(job_id, exc) from exc
 
 
 async def train_model(ctx: dict[str, Any], job_id: str) -> str:
@@ -163,7 +224,12 @@ async def train_model(ctx: dict[str, Any], job_id: str) -> str:
     settled = await finish_unfinished(worker, job_id, attempt)
     if settled is not None:
         return settled.value
-    document = await jobs.mark_running(worker.resources.db, job_id, attempt)
+    document = await jobs.mark_running(
+        worker.resources.db,
+        job_id,
+        attempt,
+        lease_seconds=worker.settings.job_requeue_after_seconds,
+    )
     if document is None:
         return Outcome.skipped.value
     job = StoredJob.from_document(document)
@@ -171,7 +237,8 @@ async def train_model(ctx: dict[str, Any], job_id: str) -> str:
     # already) or a worker shutting down (arq queues the job again): nothing to record here.
     started, outcome = time.perf_counter(), Outcome.interrupted
     try:
-        outcome = await attempt_training(worker, job)
+        async with holding_lease(worker, job.id):
+            outcome = await attempt_training(worker, job)
     finally:
         record_outcome(job.request.algorithm, outcome, time.perf_counter() - started)
     return outcome.value

@@ -8,6 +8,7 @@ unique (name, version) index stays as the guard: should a number already be take
 behind data stored before it existed), the counter catches up with `$max` and we try again.
 """
 
+import asyncio
 import contextlib
 import hashlib
 from datetime import UTC, datetime
@@ -18,11 +19,13 @@ from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout
 
 from app.storage import MODEL_COUNTERS, MODELS
 
 MAX_VERSION_ATTEMPTS = 100
+INSERT_ATTEMPTS = 3  # a lost reply or a dropped connection: the insert is tried again
+INSERT_RETRY_DELAY_SECONDS = 0.5
 
 
 class VersionConflict(RuntimeError):
@@ -75,17 +78,35 @@ async def next_version(db: AsyncDatabase, name: str) -> int:
     return version
 
 
-async def insert_with_next_version(db: AsyncDatabase, document: dict[str, Any]) -> dict[str, Any]:
-    """Insert the metadata under the next version of its name."""
-    for _ in range(MAX_VERSION_ATTEMPTS):
-        candidate = document | {"version": await next_version(db, document["name"])}
-        candidate.pop("_id", None)
+async def insert_idempotently(db: AsyncDatabase, candidate: dict[str, Any]) -> bool:
+    """Insert `candidate`, which carries its own `_id`, so that trying again is harmless.
+
+    True when it is stored (now or by an earlier try whose reply was lost: the same `_id` is
+    then refused as a duplicate and found), False when its version belongs to another model.
+    A dropped connection or a timeout leaves the outcome unknown, so the insert is tried again.
+    """
+    for attempt in range(1, INSERT_ATTEMPTS + 1):
         try:
-            result = await db[MODELS].insert_one(candidate)
+            await db[MODELS].insert_one(candidate)
+            return True
         except DuplicateKeyError:
-            await catch_up_counter(db, document["name"])
-            continue
-        return candidate | {"_id": result.inserted_id}
+            return await db[MODELS].find_one({"_id": candidate["_id"]}, {"_id": 1}) is not None
+        except (ConnectionFailure, ExecutionTimeout):
+            if attempt == INSERT_ATTEMPTS:
+                raise
+            await asyncio.sleep(INSERT_RETRY_DELAY_SECONDS * attempt)
+    raise AssertionError("unreachable")
+
+
+async def insert_with_next_version(db: AsyncDatabase, document: dict[str, Any]) -> dict[str, Any]:
+    """Insert the metadata under the next version of its name, with an `_id` chosen here."""
+    model_id = ObjectId()
+    for _ in range(MAX_VERSION_ATTEMPTS):
+        version = await next_version(db, document["name"])
+        candidate = document | {"_id": model_id, "version": version}
+        if await insert_idempotently(db, candidate):
+            return candidate
+        await catch_up_counter(db, document["name"])
     raise VersionConflict(f"could not allocate a version for {document['name']!r}")
 
 
@@ -93,7 +114,13 @@ async def publish_model(
     db: AsyncDatabase, bucket: AsyncGridFSBucket, *, payload: bytes, metadata: dict[str, Any]
 ) -> dict[str, Any]:
     """Store the file, then the metadata (everything of the model record but ids, size, hash,
-    version and created_at, which are set here). Returns the stored document."""
+    version and created_at, which are set here). Returns the stored document.
+
+    The file is removed again only when no metadata can name it (every version was taken). On
+    any other failure (the store gone, a reply lost, a cancel) the metadata may have been
+    stored, so the file stays: a model never loses its file, and a file no model names is
+    removed by the orphan sweep.
+    """
     file_id, sha256 = await upload_model_file(
         bucket, filename=f"{metadata['name']}.joblib", payload=payload, job_id=metadata["job_id"]
     )
@@ -106,7 +133,7 @@ async def publish_model(
     }
     try:
         return await insert_with_next_version(db, document)
-    except BaseException:
+    except VersionConflict:
         await bucket.delete(file_id)
         raise
 

@@ -42,7 +42,7 @@ def job_location(job_id: str) -> str:
             "description": "A rate limit, or the caller's cap on active jobs "
             "(MAX_ACTIVE_JOBS_PER_KEY), is reached."
         },
-        503: {"description": "The job queue is unavailable; nothing queued."},
+        503: {"description": "The queue did not confirm the job; submit it again with its job_id."},
     },
 )
 async def train(

@@ -53,7 +53,7 @@ class JobAlreadyEnded(TrainingError):
 
 
 class QueueUnavailable(TrainingError):
-    """The job could not be queued; nothing was accepted."""
+    """The queue did not confirm the job; it is recorded, and a retry with its id confirms it."""
 
 
 class TooManyActiveJobs(TrainingError):

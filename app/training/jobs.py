@@ -12,7 +12,7 @@ only filter FerretDB v1 hands to SQLite (which then scans in C); any other filte
 `{_id, status}`, is evaluated in Go over every document of the collection.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
@@ -25,6 +25,8 @@ from app.training.schemas import JobStatus, TrainRequest
 
 STAGE_FRACTION = {"queued": 0.0, "loading_data": 0.1, "fitting": 0.2, "saving": 0.9, "done": 1.0}
 ACTIVE = [JobStatus.queued.value, JobStatus.running.value]
+# Set on a job whose enqueue failed without telling whether Redis stored it (the API said 503).
+UNCONFIRMED = "enqueue_unconfirmed"
 
 
 def now() -> datetime:
@@ -68,6 +70,11 @@ async def insert_job(db: AsyncDatabase, document: dict[str, Any]) -> None:
 async def count_active_jobs(db: AsyncDatabase, owner: str) -> int:
     """Queued and running jobs of one owner (`key:<id>` or `ip:<address>`), for the quota."""
     return await db[JOBS].count_documents({"owner": owner, "status": {"$in": ACTIVE}})
+
+
+async def set_enqueue_unconfirmed(db: AsyncDatabase, job_id: str, unconfirmed: bool) -> None:
+    """Mark (or clear) a job whose enqueue failed with an unknown outcome."""
+    await db[JOBS].update_one({"_id": job_id}, {"$set": {UNCONFIRMED: unconfirmed}})
 
 
 async def get_job(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
@@ -144,18 +151,31 @@ async def _end(db: AsyncDatabase, job_id: str, changes: dict[str, Any]) -> dict[
     return await _update(db, job_id, changes)
 
 
-async def mark_running(db: AsyncDatabase, job_id: str, attempt: int) -> dict[str, Any] | None:
+async def mark_running(
+    db: AsyncDatabase, job_id: str, attempt: int, *, lease_seconds: float = 60
+) -> dict[str, Any] | None:
+    """Mark the job running under a lease of `lease_seconds` (the worker passes
+    JOB_REQUEUE_AFTER_SECONDS and renews it while it works; see workers/lease.py)."""
+    started = now()
     return await _progress_unless_ended(
         db,
         job_id,
         {
             "status": JobStatus.running.value,
             "progress": progress("loading_data"),
-            "started_at": now(),
+            "started_at": started,
+            "lease_until": started + timedelta(seconds=lease_seconds),
             "attempts": attempt,
             "error": None,
         },
     )
+
+
+async def renew_lease(db: AsyncDatabase, job_id: str, lease_seconds: float) -> None:
+    """A live worker's sign that it still runs the job. Harmless on an ended job: only active
+    jobs' leases are read."""
+    until = now() + timedelta(seconds=lease_seconds)
+    await db[JOBS].update_one({"_id": job_id}, {"$set": {"lease_until": until}})
 
 
 async def set_stage(db: AsyncDatabase, job_id: str, stage: str) -> None:
@@ -199,9 +219,21 @@ async def mark_cancelled(db: AsyncDatabase, job_id: str) -> dict[str, Any] | Non
     return await _end(db, job_id, {"status": JobStatus.cancelled.value, "finished_at": now()})
 
 
-async def stale_active_jobs(db: AsyncDatabase, *, older_than: datetime) -> list[str]:
-    """Ids of queued or running jobs created before `older_than` (for the requeue check)."""
+async def stale_active_jobs(db: AsyncDatabase, *, quiet_for: timedelta) -> list[str]:
+    """Ids of queued or running jobs no worker has shown a sign of life for (the requeue check).
+
+    A running job is stale once its lease lapsed (its worker renews it while it works), a queued
+    one once it is older than `quiet_for`; a running job recorded before leases existed counts
+    from its creation too. The active jobs are few (a per-key quota bounds them), so they are
+    read with a plain status filter and judged here, the same on MongoDB and FerretDB.
+    """
+    current = now()
     cursor = db[JOBS].find(
-        {"status": {"$in": ACTIVE}, "created_at": {"$lt": older_than}}, projection={"_id": 1}
+        {"status": {"$in": ACTIVE}}, projection={"created_at": 1, "lease_until": 1, "status": 1}
     )
-    return [document["_id"] async for document in cursor]
+    stale = []
+    async for job in cursor:
+        lease_until = job.get("lease_until") if job["status"] == JobStatus.running else None
+        if (lease_until or job["created_at"] + quiet_for) < current:
+            stale.append(job["_id"])
+    return stale

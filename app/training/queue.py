@@ -7,6 +7,7 @@ both sides change together.
 """
 
 from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
 from typing import Any
 
 from arq import func
@@ -20,6 +21,7 @@ TRAIN_FUNCTION = "train_model"
 # Our own timeout (JOB_TIMEOUT_SECONDS) bounds the whole job; arq's is a backstop just above it,
 # and a job whose worker died is re-run once arq's in-progress key expires (its timeout + 10 s).
 ARQ_TIMEOUT_MARGIN_SECONDS = 5
+ENQUEUE_CLOCK_SLACK = timedelta(seconds=1)  # two API replicas' clocks may differ a little
 
 
 async def enqueue_training(redis: ArqRedis, job_id: str) -> bool:
@@ -31,6 +33,14 @@ def _queued_job(redis: ArqRedis, job_id: str) -> Job:
     # On the pool's own queue (QUEUE_NAME): arq's Job defaults to "arq:queue", where a job
     # queued on any other queue always looks not found.
     return Job(job_id, redis, _queue_name=redis.default_queue_name)
+
+
+async def enqueued_since(redis: ArqRedis, job_id: str, since: datetime) -> bool:
+    """Whether the queue's job of this id was enqueued at `since` or later: ours, whose reply
+    was lost and which redis-py then sent again (finding it there), not one of an earlier life.
+    Both times come from the API's clock (arq stamps the enqueue on the client side)."""
+    info = await _queued_job(redis, job_id).info()
+    return info is not None and info.enqueue_time >= since - ENQUEUE_CLOCK_SLACK
 
 
 async def abort_training(redis: ArqRedis, job_id: str) -> None:

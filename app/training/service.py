@@ -65,19 +65,33 @@ async def validate_request(
 async def submit_training_job(
     *, db: AsyncDatabase, redis: ArqRedis, settings: Settings, request: TrainRequest, owner: str
 ) -> dict[str, Any]:
-    """Validate, record the job, check the owner's quota, queue it. Nothing is queued when a
-    check fails; a job that cannot be queued is not recorded."""
+    """Validate, record the job, check the owner's quota, queue it. Nothing is recorded when a
+    check fails.
+
+    Should queueing fail, Redis may still have stored the job (a reply lost, a timeout), so the
+    record stays, marked unconfirmed, and the answer is a 503: the client's retry with the same
+    job_id and body queues it (a second enqueue of a stored job is harmless) and gets its 202.
+    """
     await validate_request(db=db, settings=settings, request=request)
     job_id = request.job_id or uuid.uuid4().hex
     document = jobs.new_job_document(job_id, request, owner)
-    await jobs.insert_job(db, document)
-    await enforce_active_job_cap(db=db, cap=settings.max_active_jobs_per_key, job=document)
     try:
-        queued = await queue.enqueue_training(redis, job_id)
+        await jobs.insert_job(db, document)
+    except JobAlreadyExists:
+        document = await unconfirmed_submission(db, document)
+    else:
+        await enforce_active_job_cap(db=db, cap=settings.max_active_jobs_per_key, job=document)
+    try:
+        ours = await queue.enqueue_training(redis, job_id) or await was_ours(redis, document)
     except (RedisError, OSError) as exc:
-        await jobs.delete_job(db, job_id)
-        raise QueueUnavailable(f"the job queue is unavailable: {exc}") from None
-    if not queued:  # the queue still holds a job of that id from an earlier life
+        await jobs.set_enqueue_unconfirmed(db, job_id, True)
+        raise QueueUnavailable(
+            f"the job queue did not confirm job {job_id!r} ({exc}); it may run: submit it again "
+            "with the same job_id to make sure"
+        ) from None
+    if document.get(jobs.UNCONFIRMED):
+        await jobs.set_enqueue_unconfirmed(db, job_id, False)
+    elif not ours:  # the queue holds a job of that id from an earlier life
         await jobs.delete_job(db, job_id)
         raise JobAlreadyExists(job_id)
     return document
@@ -92,6 +106,27 @@ async def enforce_active_job_cap(*, db: AsyncDatabase, cap: int, job: dict[str, 
     if cap and await jobs.count_active_jobs(db, job["owner"]) > cap:
         await jobs.delete_job(db, job["_id"])
         raise TooManyActiveJobs(cap)
+
+
+async def was_ours(redis: ArqRedis, document: dict[str, Any]) -> bool:
+    """Whether the job the queue already holds under this id is this one: a repeated submission
+    of an unconfirmed job, or an enqueue redis-py sent again after losing its reply."""
+    if document.get(jobs.UNCONFIRMED):
+        return True
+    return await queue.enqueued_since(redis, document["_id"], document["created_at"])
+
+
+async def unconfirmed_submission(db: AsyncDatabase, document: dict[str, Any]) -> dict[str, Any]:
+    """The stored job this submission repeats, if its first submission got a 503 (the same id,
+    the same request); any other job of that id is a 409."""
+    stored = await jobs.get_job(db, document["_id"])
+    if (
+        stored is None
+        or not stored.get(jobs.UNCONFIRMED)
+        or stored["request"] != document["request"]
+    ):
+        raise JobAlreadyExists(document["_id"])
+    return stored
 
 
 async def get_job(*, db: AsyncDatabase, job_id: str) -> dict[str, Any]:

@@ -194,6 +194,6 @@ async def test_sigterm_mid_fit_kills_the_fit_and_the_worker_exits_at_once(
     assert descendants, "no fit processes found"
     worker.stop(timeout=20)
     assert worker.process.returncode == 0, worker.output()
-    assert not any(alive(p) for p in descendants)
+    await wait_until_gone(descendants, timeout=10)  # the forkserver and resource tracker too
     assert await Job(job_id, resources.redis).status() is JobStatus.queued
     assert (await client.post(f"/jobs/{job_id}/cancel")).status_code == 200

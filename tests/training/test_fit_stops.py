@@ -6,13 +6,18 @@ import httpx
 import psutil
 import pytest
 from arq import Worker
+from arq.constants import in_progress_key_prefix, job_key_prefix
 
 from app.config import Settings
+from app.resources import Resources
+from app.training import jobs
 from tests.support import SettingsFactory, wait_for_job, wait_for_stage
 from workers.context import worker_context
 from workers.pool import FitPool
+from workers.requeue import requeue_lost_jobs
 
 JOB_TIMEOUT_SECONDS = 10
+LEASE_SECONDS = 2  # JOB_REQUEUE_AFTER_SECONDS: a running job's lease
 # A minute or more of CPU (1,500 trees take about 5 s), far beyond the timeout.
 LONG_FIT = {
     "dataset_name": "wine",
@@ -27,7 +32,9 @@ LONG_FITS_ALLOWED = {"random_forest": {"n_estimators": {"maximum": 100_000}}}
 @pytest.fixture(scope="module")
 def settings(settings_factory: SettingsFactory) -> Settings:
     return settings_factory(
-        job_timeout_seconds=JOB_TIMEOUT_SECONDS, hyperparameter_bounds=LONG_FITS_ALLOWED
+        job_timeout_seconds=JOB_TIMEOUT_SECONDS,
+        job_requeue_after_seconds=LEASE_SECONDS,
+        hyperparameter_bounds=LONG_FITS_ALLOWED,
     )
 
 
@@ -93,3 +100,18 @@ async def test_a_cancelled_job_has_its_fit_process_killed(
     await assert_pool_idle(worker_context(worker.ctx).pool)
     assert (await client.get(f"/jobs/{job_id}")).json()["status"] == "cancelled"
     await assert_next_job_runs(client)
+
+
+async def test_a_job_being_fitted_keeps_its_lease_and_is_never_queued_twice(
+    client: httpx.AsyncClient, worker: Worker, resources: Resources
+) -> None:
+    """Redis loses the job's keys while it is fitted, far longer than a lease: the worker's
+    renewals keep the requeue check from queueing it a second time."""
+    job_id, _ = await start_long_fit(client, worker)
+    await asyncio.sleep(3 * LEASE_SECONDS)
+    await resources.redis.delete(job_key_prefix + job_id, in_progress_key_prefix + job_id)
+    await resources.redis.zrem(resources.settings.queue_name, job_id)
+    assert await requeue_lost_jobs(worker.ctx) == 0
+    job = await resources.db["jobs"].find_one({"_id": job_id})
+    assert job is not None and job["lease_until"] > jobs.now(), job
+    assert (await client.post(f"/jobs/{job_id}/cancel")).status_code == 200

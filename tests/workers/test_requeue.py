@@ -9,9 +9,11 @@ import pytest
 from arq.jobs import JobStatus
 
 from app.config import Settings
+from app.registry.publish import publish_model
 from app.resources import Resources
 from app.training import jobs, queue
 from app.training.schemas import TrainRequest
+from tests.samples import iris_model_bytes, model_metadata
 from tests.support import run_burst
 from workers.context import CONTEXT_KEY, WorkerContext
 from workers.pool import FitPool
@@ -78,3 +80,45 @@ async def test_a_job_the_queue_finished_without_an_end_is_marked_worker_lost(
     job = await jobs.get_job(resources.db, "given_up")
     assert job is not None and job["status"] == "failed"
     assert job["error"] == {"type": "WorkerLost", "message": "the queue gave up on this job"}
+
+
+async def a_running_job(resources: Resources, job_id: str, *, lease_seconds: float) -> None:
+    """A job created long ago that a worker marked running under a lease of `lease_seconds`
+    (negative: a lease that lapsed), and that the queue has lost (Redis lost its keys)."""
+    await an_active_job(resources, job_id, age_seconds=3600)
+    assert await jobs.mark_running(resources.db, job_id, 1, lease_seconds=lease_seconds)
+
+
+async def test_a_running_job_whose_lease_is_renewed_is_never_queued_twice(
+    ctx: dict[str, Any], resources: Resources
+) -> None:
+    """Old, and unknown to the queue, but its worker is alive: going by age queued it again."""
+    await a_running_job(resources, "still_fitting", lease_seconds=60)
+    assert await requeue_lost_jobs(ctx) == 0
+    assert await status_of(resources, "still_fitting") == ("running", JobStatus.not_found)
+
+
+async def test_a_running_job_whose_lease_lapsed_is_queued_again(
+    ctx: dict[str, Any], resources: Resources
+) -> None:
+    await a_running_job(resources, "worker_gone", lease_seconds=-1)
+    assert await requeue_lost_jobs(ctx) == 1
+    assert await status_of(resources, "worker_gone") == ("running", JobStatus.queued)
+
+
+async def test_a_job_the_queue_gave_up_on_after_publishing_ends_with_its_model(
+    ctx: dict[str, Any], resources: Resources, settings: Settings
+) -> None:
+    """arq ran out of tries while MongoDB was down after the model was stored: the check ends
+    the job succeeded with that model, not failed beside it."""
+    assert await queue.enqueue_training(resources.redis, "published")
+    await run_burst(settings)
+    await a_running_job(resources, "published", lease_seconds=-1)
+    metadata = model_metadata(name="tree") | {"job_id": "published"}
+    model = await publish_model(
+        resources.db, resources.gridfs, payload=iris_model_bytes(), metadata=metadata
+    )
+    assert await requeue_lost_jobs(ctx) == 0
+    job = await jobs.get_job(resources.db, "published")
+    assert job is not None
+    assert (job["status"], job["model_id"]) == ("succeeded", str(model["_id"]))

@@ -57,13 +57,14 @@ class Settings(BaseSettings):
         "empty means the CPUs this process may run on, which in a container is the node's.",
     )
     fit_memory_limit_mb: int = Field(
-        default=2048,
+        default=512,
         ge=0,
         le=1_048_576,
         description="Memory one fit may allocate, in MiB, beyond what its process holds when "
         "idle (about 300 MiB: Python, NumPy, SciPy, scikit-learn). A fit that needs more ends "
         "`failed` (FitMemoryExceeded) without disturbing the fits beside it. The worker needs "
-        "about WORKER_MAX_JOBS x (300 + this) MiB. 0 means no cap.",
+        "about 300 + WORKER_MAX_JOBS x (300 + this) MiB: the default fits 2 jobs in 2 GiB. "
+        "0 means no cap.",
     )
     job_timeout_seconds: int = Field(
         default=600,
@@ -76,7 +77,11 @@ class Settings(BaseSettings):
         default=0.01, gt=0, le=5, description="Idle poll interval: latency every job pays."
     )
     job_requeue_after_seconds: int = Field(
-        default=60, ge=1, description="Age at which an active job the queue lost is re-queued."
+        default=60,
+        ge=1,
+        description="How long an active job may show no sign of life before the lost-job check "
+        "looks at it: a queued job since it was recorded, a running job since its worker last "
+        "renewed its lease (which it does every third of this).",
     )
     orphan_grace_seconds: int = Field(default=3600, ge=0)
 

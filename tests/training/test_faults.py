@@ -6,10 +6,11 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from arq.jobs import Job, JobStatus
+from arq.jobs import JobStatus
 
 from app.config import Settings
 from app.resources import Resources
+from app.training import queue
 from tests.support import (
     Process,
     SettingsFactory,
@@ -195,5 +196,5 @@ async def test_sigterm_mid_fit_kills_the_fit_and_the_worker_exits_at_once(
     worker.stop(timeout=20)
     assert worker.process.returncode == 0, worker.output()
     await wait_until_gone(descendants, timeout=10)  # the forkserver and resource tracker too
-    assert await Job(job_id, resources.redis).status() is JobStatus.queued
+    assert await queue.training_status(resources.redis, job_id) is JobStatus.queued
     assert (await client.post(f"/jobs/{job_id}/cancel")).status_code == 200

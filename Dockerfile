@@ -2,7 +2,9 @@
 # TensorFleet: one image, two roles.
 #   API (default):  python -m app       (listens on $PORT, 8000)
 #   worker:         python -m workers   (metrics on $WORKER_METRICS_PORT, 9100)
-# Dependencies come from uv.lock with the same uv and flags as `make` (uv sync --frozen --no-dev).
+# Dependencies come from uv.lock with the same uv and flags as `make` (uv sync --frozen --no-dev);
+# the image holds the server (app/, workers/) and the client it depends on (client/: the API's
+# schemas and the `tensorfleet` CLI).
 # Build it as the tag the Helm chart pulls (its appVersion, the version in pyproject.toml):
 #   docker build -t tensorfleet:0.1.0 .
 
@@ -24,13 +26,16 @@ WORKDIR /src
 # Dependencies first, in their own layer: it is rebuilt only when pyproject.toml or the lock
 # changes (README.md, which the project's metadata reads, comes with the code below). uv's
 # download and wheel cache lives in a BuildKit cache mount: shared between builds, never in
-# a layer.
+# a layer. The client (client/, a workspace member the server depends on) is named in the lock,
+# so its pyproject.toml comes with the lock.
 COPY pyproject.toml uv.lock ./
+COPY client/pyproject.toml ./client/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-project
+    uv sync --frozen --no-dev --no-install-workspace
 COPY README.md ./
 COPY app ./app
 COPY workers ./workers
+COPY client/tensorfleet ./client/tensorfleet
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable
 

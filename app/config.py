@@ -8,7 +8,8 @@ from pydantic import Field, MongoDsn, RedisDsn, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.security.keys import MAX_KEY_LENGTH
-from app.training.bounds import Bound, check_override_names
+from app.training.bounds import check_override_names
+from tensorfleet.schemas.bounds import Bound
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 

@@ -4,25 +4,11 @@ import asyncio
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import Literal
 
 import pymongo
-from pydantic import BaseModel
 
 from app.resources import Resources
-
-DependencyState = Literal["up", "down"]
-
-
-class DependencyHealth(BaseModel):
-    status: DependencyState
-    latency_ms: float | None = None
-    error: str | None = None
-
-
-class HealthRead(BaseModel):
-    status: Literal["ok", "unavailable"]
-    dependencies: dict[str, DependencyHealth]
+from tensorfleet.schemas.health import DependencyHealth, HealthRead
 
 
 async def _timed(check: Callable[[], Awaitable[object]], timeout: float) -> DependencyHealth:

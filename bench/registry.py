@@ -20,12 +20,12 @@ from pymongo import AsyncMongoClient, MongoClient
 from pymongo.collection import Collection
 
 from app.registry.listing import after_query, sort_spec
-from app.registry.schemas import ModelSort, SortOrder
 from app.resources import ensure_indexes
 from app.storage import INDEXES
 from bench import mlflow_bridge
 from bench.stack import Stack
 from bench.stats import ratio, summarize
+from tensorfleet.schemas.registry import ModelSort, SortOrder
 
 ALGORITHMS = ["logistic_regression", "random_forest", "svm", "decision_tree"]
 DATASETS = ["iris", "wine"]

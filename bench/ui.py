@@ -26,13 +26,13 @@ from starlette.requests import Request
 
 from app.config import Settings
 from app.main import create_app
-from app.registry.schemas import ModelList, ModelRead
 from app.security.guard import ANONYMOUS
 from app.ui.rendering import render
 from bench.registry import create_indexes, model_document, seed, timed
 from bench.report import machine_facts
 from bench.stack import Stack
 from bench.stats import ratio, summarize
+from tensorfleet.schemas.registry import ModelList, ModelRead
 
 TARGET_MS = 100.0
 PAGE = 50  # the UI's page size (app/ui/models.py PAGE_SIZE)

@@ -7,9 +7,9 @@ import pytest
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
-from app.bson_safe import INT64_MAX, INT64_MIN, StoredBody, unstorable_paths
 from app.config import Settings
 from app.main import create_app
+from tensorfleet.schemas.bson_safe import INT64_MAX, INT64_MIN, StoredBody, unstorable_paths
 
 
 def api_routes(routes: list) -> Iterator[APIRoute]:

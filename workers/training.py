@@ -21,7 +21,7 @@ from app.storage import MODELS
 from app.training import jobs
 from app.training.datasets import Dataset, get_dataset_document, read_dataset
 from app.training.fitting import FitResult, FitSpec, fit_and_evaluate, library_versions
-from app.training.schemas import JobStatus, TrainRequest
+from tensorfleet.schemas.training import JobStatus, TrainRequest
 from workers.context import WorkerContext, job_attempt, worker_context
 from workers.lease import holding_lease
 from workers.metrics import MODEL_ACCURACY, record_outcome

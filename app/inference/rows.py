@@ -13,7 +13,7 @@ import numpy as np
 
 from app.inference.columns import Column, ModelInput
 from app.inference.exceptions import InvalidPredictionInput
-from app.inference.schemas import PredictRequest
+from tensorfleet.schemas.inference import PredictRequest
 
 MAX_ERRORS = 20
 Rows = list[list[Any]]

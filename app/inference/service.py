@@ -27,11 +27,11 @@ from app.inference.events import deletion_listener, publish_deletion
 from app.inference.exceptions import InvalidPredictionInput
 from app.inference.loading import load_model
 from app.inference.rows import model_rows
-from app.inference.schemas import ModelAnswered, ModelRef, PredictRequest, PredictResponse
 from app.metrics import PREDICTED_ROWS, PREDICTION_STAGE_SECONDS, PREDICTIONS
 from app.registry.exceptions import ModelNotFound
 from app.registry.service import get_model, get_model_version, parse_model_id
 from app.resources import Resources
+from tensorfleet.schemas.inference import ModelAnswered, ModelRef, PredictRequest, PredictResponse
 
 
 @dataclass(slots=True)

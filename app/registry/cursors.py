@@ -33,8 +33,8 @@ from pymongo.errors import DuplicateKeyError
 
 from app.registry.exceptions import InvalidCursor
 from app.registry.listing import sort_value
-from app.registry.schemas import ModelSort, SortOrder
 from app.storage import SERVER_SECRETS
+from tensorfleet.schemas.registry import ModelSort, SortOrder
 
 SECRET_ID = "cursor_hmac"
 SIGNATURE_BYTES = 16

@@ -13,8 +13,8 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 
-from app.registry.schemas import ModelSort, SortOrder
 from app.storage import MODEL_LIST_FILTERS, model_list_index_name, model_list_keys
+from tensorfleet.schemas.registry import ModelSort, SortOrder
 
 SORT_FIELDS: dict[ModelSort, str] = {
     ModelSort.created_at: "created_at",

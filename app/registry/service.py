@@ -21,8 +21,8 @@ from app.paging import page_count
 from app.registry.cursors import CursorCodec
 from app.registry.exceptions import ModelNotFound
 from app.registry.listing import ModelFilter, after_query, index_name, sort_spec
-from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder, SweepRead
 from app.storage import FILES, MODELS, NAME_VERSION_UNIQUE
+from tensorfleet.schemas.registry import ModelList, ModelRead, ModelSort, SortOrder, SweepRead
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.registry.schemas import AlgorithmStatistics, ModelRead, StatisticsRead
 from app.storage import FILES, JOBS, MODELS, model_list_index_name
+from tensorfleet.schemas.registry import AlgorithmStatistics, ModelRead, StatisticsRead
 
 RECENT = 5
 HAS_ACCURACY = {"metrics.test_accuracy": {"$type": "number"}}

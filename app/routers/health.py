@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.health import CachedHealth, HealthRead
+from app.health import CachedHealth
+from tensorfleet.schemas.health import HealthRead
 
 router = APIRouter(tags=["health"])
 

@@ -13,9 +13,9 @@ from fastapi import status as http
 
 from app.dependencies import InferenceDep
 from app.inference import service
-from app.inference.schemas import ModelRef, PredictRequest, PredictResponse
 from app.security.deps import requires_read
-from app.training.schemas import IDENTIFIER_PATTERN
+from tensorfleet.schemas.inference import ModelRef, PredictRequest, PredictResponse
+from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["inference"])
 

@@ -29,7 +29,10 @@ from app.dependencies import (
 from app.metrics import MODEL_DOWNLOADS, MODEL_LISTINGS
 from app.registry import download, service
 from app.registry.listing import ModelFilter
-from app.registry.schemas import (
+from app.registry.statistics import registry_statistics
+from app.security.deps import requires_admin, requires_read
+from app.storage import CHUNKS
+from tensorfleet.schemas.registry import (
     ModelList,
     ModelRead,
     ModelSort,
@@ -37,10 +40,7 @@ from app.registry.schemas import (
     StatisticsRead,
     SweepRead,
 )
-from app.registry.statistics import registry_statistics
-from app.security.deps import requires_admin, requires_read
-from app.storage import CHUNKS
-from app.training.schemas import IDENTIFIER_PATTERN
+from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 
 MAX_LIMIT = 100
 MAX_PAGE = 100_000  # deeper pages: follow next_cursor (a larger skip overflows the driver)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from app.dependencies import DatabaseDep, RedisDep, SettingsDep
 from app.security.deps import CallerDep, requires_read, requires_train
 from app.training import service
-from app.training.schemas import (
+from tensorfleet.schemas.training import (
     IDENTIFIER_PATTERN,
     AlgorithmRead,
     DatasetRead,

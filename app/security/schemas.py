@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.bson_safe import StoredBody
+from tensorfleet.schemas.bson_safe import StoredBody
 
 
 class Scope(StrEnum):

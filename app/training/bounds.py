@@ -13,9 +13,8 @@ Settings can validate overrides and the catalogue of algorithms can grow beside 
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from app.training.exceptions import InvalidHyperparameter
+from tensorfleet.schemas.bounds import Bound
 
 # Owned by the service, never by a request: the worker sets the threads of each fit
 # (FIT_THREADS) and logs what a job did; a request naming them is refused.
@@ -25,40 +24,7 @@ SERVICE_OWNED: dict[str, str] = {
 }
 
 
-class Bound(BaseModel):
-    """An inclusive range for a numeric hyperparameter; either end may be open."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    minimum: float | None = Field(default=None, description="Smallest value accepted.")
-    maximum: float | None = Field(default=None, description="Largest value accepted.")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "Bound":
-        if self.minimum is None and self.maximum is None:
-            raise ValueError("give a minimum, a maximum or both")
-        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
-            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
-        return self
-
-    def violation(self, value: Any) -> str | None:
-        """Why `value` is outside this bound, or None. Non-numbers (None, strings) are left to
-        scikit-learn's constraints: `max_depth=None` grows until the leaves are pure, which
-        the number of samples bounds."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None
-        if self.maximum is not None and value > self.maximum:
-            return f"at most {_number(self.maximum)}"
-        if self.minimum is not None and value < self.minimum:
-            return f"at least {_number(self.minimum)}"
-        return None
-
-
 AlgorithmBounds = dict[str, Bound]
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
 
 
 def _bounds(**limits: tuple[float | None, float | None]) -> AlgorithmBounds:

@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.storage import JOB_ENDINGS, JOBS
 from app.training.exceptions import JobAlreadyExists
-from app.training.schemas import JobStatus, TrainRequest
+from tensorfleet.schemas.training import JobStatus, TrainRequest
 
 STAGE_FRACTION = {"queued": 0.0, "loading_data": 0.1, "fitting": 0.2, "saving": 0.9, "done": 1.0}
 ACTIVE = [JobStatus.queued.value, JobStatus.running.value]

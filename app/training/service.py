@@ -26,7 +26,7 @@ from app.training.exceptions import (
     TooManyActiveJobs,
     UnknownDataset,
 )
-from app.training.schemas import (
+from tensorfleet.schemas.training import (
     AlgorithmRead,
     DatasetRead,
     HyperparameterRead,

@@ -9,9 +9,9 @@ from starlette.responses import Response
 from app.dependencies import DatabaseDep, RedisDep
 from app.security.schemas import Scope
 from app.training import jobs, service
-from app.training.schemas import IDENTIFIER_PATTERN, JobStatus
 from app.ui.rendering import render
 from app.ui.session import CheckedForm, Viewer, authorize
+from tensorfleet.schemas.training import IDENTIFIER_PATTERN, JobStatus
 
 PAGE_SIZE = 25
 router = APIRouter(prefix="/ui/jobs", include_in_schema=False)

@@ -10,13 +10,13 @@ from starlette.responses import Response
 from app.dependencies import CursorCodecDep, DatabaseDep, GridFSDep
 from app.registry import download, service
 from app.registry.listing import ModelFilter
-from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder
 from app.security.schemas import Scope
 from app.storage import CHUNKS
-from app.training.schemas import IDENTIFIER_PATTERN
 from app.ui import modelviews
 from app.ui.rendering import render
 from app.ui.session import CheckedForm, UIRefusal, Viewer, authorize
+from tensorfleet.schemas.registry import ModelList, ModelRead, ModelSort, SortOrder
+from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 
 PAGE_SIZE = 50
 MAX_COMPARED = 10

@@ -4,8 +4,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from app.registry.schemas import ModelRead
 from app.ui.charts import bar_chart, confusion_heatmap, scatter
+from tensorfleet.schemas.registry import ModelRead
 
 METRIC_ROWS = ("test_accuracy", "train_accuracy", "precision_macro", "recall_macro", "f1_macro")
 HIGHER_IS_BETTER = {

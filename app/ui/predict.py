@@ -11,14 +11,14 @@ from app.dependencies import DatabaseDep, InferenceDep
 from app.inference import service
 from app.inference.columns import model_input
 from app.inference.exceptions import InvalidPredictionInput
-from app.inference.schemas import ModelRef
-from app.registry.schemas import ModelRead
 from app.registry.service import get_model
 from app.security.guard import Principal
 from app.ui import predictform
 from app.ui.models import ModelId
 from app.ui.rendering import render
 from app.ui.session import CheckedForm, Viewer
+from tensorfleet.schemas.inference import ModelRef
+from tensorfleet.schemas.registry import ModelRead
 
 router = APIRouter(prefix="/ui/models", include_in_schema=False)
 

@@ -14,10 +14,10 @@ from app.security.guard import Principal
 from app.security.schemas import Scope
 from app.training import datasets, service
 from app.training.exceptions import InvalidTrainingRequest, JobAlreadyExists
-from app.training.schemas import AlgorithmRead, TrainRequest
 from app.ui import trainform
 from app.ui.rendering import render
 from app.ui.session import CheckedForm, Viewer, authorize
+from tensorfleet.schemas.training import AlgorithmRead, TrainRequest
 
 router = APIRouter(prefix="/ui/train", include_in_schema=False)
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.training.exceptions import InvalidTrainingRequest
-from app.training.schemas import AlgorithmRead
+from tensorfleet.schemas.training import AlgorithmRead
 
 HP_PREFIX = "hp."
 FIELDS = ("job_id", "dataset_name", "algorithm", "model_name", "test_size", "random_state")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import run
 from app.config import Settings
+from tensorfleet.cli import run
 from tests.support import SettingsFactory, run_api, run_worker
 
 

@@ -11,15 +11,15 @@ from arq import Worker
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from app.client import (
+from app.main import create_app
+from tensorfleet.client import (
     AsyncTensorFleetClient,
     Conflict,
     JobWaitTimeout,
     NotFound,
     ValidationFailed,
 )
-from app.main import create_app
-from app.training.schemas import JobStatus
+from tensorfleet.schemas.training import JobStatus
 from tests.samples import FAILING_SVM
 from tests.support import SettingsFactory
 

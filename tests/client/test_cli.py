@@ -7,8 +7,8 @@ from pathlib import Path
 import joblib
 import pytest
 
-from app.cli.state import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_TIMEOUT, EXIT_USAGE
 from devstack.services import free_port
+from tensorfleet.cli.state import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_TIMEOUT, EXIT_USAGE
 from tests.client.conftest import Server, Tensorfleet
 from tests.support import PROJECT, base_env
 

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from app.client import AsyncTensorFleetClient, Forbidden, Unauthorized
 from app.main import create_app
+from tensorfleet.client import AsyncTensorFleetClient, Forbidden, Unauthorized
 from tests.support import SettingsFactory
 
 ADMIN_KEY = "tf_client-auth-" + "k3y" * 12

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sklearn.datasets import load_iris
 
-from app.client import AsyncTensorFleetClient, TensorFleetClient, TensorFleetError
-from app.registry.schemas import ModelRead
+from tensorfleet.client import AsyncTensorFleetClient, TensorFleetClient, TensorFleetError
+from tensorfleet.schemas.registry import ModelRead
 from tests.client.conftest import Server, Tensorfleet
 
 IRIS = load_iris()

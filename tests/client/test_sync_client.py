@@ -8,14 +8,14 @@ import httpx
 import joblib
 import pytest
 
-from app.client import (
+from devstack.services import free_port
+from tensorfleet.client import (
     ConnectionFailed,
     NotFound,
     TensorFleetClient,
     ValidationFailed,
 )
-from app.training.schemas import JobStatus, TrainRequest
-from devstack.services import free_port
+from tensorfleet.schemas.training import JobStatus, TrainRequest
 from tests.client.conftest import Server
 from tests.samples import FAILING_SVM
 

@@ -61,14 +61,29 @@ def test_dependencies_come_from_the_lock_with_makes_uv() -> None:
     assert syncs and all("--frozen" in s and "--no-dev" in s for s in syncs)
 
 
-def test_every_package_of_the_wheel_is_copied_into_the_build() -> None:
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+def wheel_packages(project: Path) -> list[str]:
+    """The packages a project's wheel holds, as paths from the repository root."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     packages = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    return [str((project / package).relative_to(ROOT)) for package in packages]
+
+
+def workspace_members() -> list[str]:
+    """The uv workspace's other projects (the client), as paths from the repository root."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"][
+        "members"
+    ]
+
+
+def test_every_package_of_both_wheels_is_copied_into_the_build() -> None:
+    """The server's wheel and the client's (a workspace member the server depends on)."""
+    members = [ROOT / member for member in workspace_members()]
     copied = {line.split()[1] for line in instructions(stages()[0], "COPY")}
-    for package in packages:
-        assert package in copied, f"{package}/ is in the wheel but not copied into the image"
-    for source in ("pyproject.toml", "uv.lock", "README.md"):
-        assert any(source in line for line in instructions(stages()[0], "COPY"))
+    for package in [p for project in [ROOT, *members] for p in wheel_packages(project)]:
+        assert package in copied, f"{package}/ is in a wheel but not copied into the image"
+    sources = ["pyproject.toml", "uv.lock", "README.md"]
+    for source in sources + [f"{m.relative_to(ROOT)}/pyproject.toml" for m in members]:
+        assert any(source in line for line in instructions(stages()[0], "COPY")), source
 
 
 def test_final_stage_has_no_build_tools() -> None:
@@ -98,7 +113,7 @@ def test_dockerignore_keeps_data_venvs_tools_and_secrets_out() -> None:
     patterns = set((ROOT / ".dockerignore").read_text().split())
     for required in (".git", ".venv", ".tools", "data", "bench/results", ".env"):
         assert required in patterns, f"{required} is not in .dockerignore"
-    for copied in ("app", "workers", "pyproject.toml", "uv.lock", "README.md"):
+    for copied in ("app", "workers", "client", "pyproject.toml", "uv.lock", "README.md"):
         assert copied not in patterns
 
 
@@ -113,9 +128,10 @@ def test_dependency_layer_holds_only_what_the_lock_needs() -> None:
     (dependencies only) comes after a COPY of the project metadata and lock alone."""
     build = stages()[0]
     first_sync = next(i for i, line in enumerate(build) if "uv sync" in line)
-    assert "--no-install-project" in build[first_sync]
+    assert "--no-install-workspace" in build[first_sync]
     copied_before = [line for line in build[:first_sync] if line.startswith("COPY")]
-    assert copied_before == ["COPY pyproject.toml uv.lock ./"]
+    members = [f"COPY {m}/pyproject.toml ./{m}/" for m in workspace_members()]
+    assert copied_before == ["COPY pyproject.toml uv.lock ./", *members]
 
 
 def test_uv_keeps_its_cache_in_a_build_cache_mount() -> None:

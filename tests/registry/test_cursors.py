@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from app.registry.cursors import CursorCodec, load_cursor_codec
 from app.registry.exceptions import InvalidCursor
-from app.registry.schemas import ModelSort, SortOrder
 from app.resources import open_resources
+from tensorfleet.schemas.registry import ModelSort, SortOrder
 from tests.support import SettingsFactory
 
 CODEC = CursorCodec(b"k" * 32)

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from app.registry.listing import FILTER_FIELDS, ModelFilter, index_keys, index_name
-from app.registry.schemas import ModelSort
 from app.storage import INDEXES
+from tensorfleet.schemas.registry import ModelSort
 from tests.samples import MakeModel
 
 

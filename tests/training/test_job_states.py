@@ -5,7 +5,7 @@ import httpx
 from app.resources import Resources
 from app.storage import JOB_ENDINGS, JOBS
 from app.training import jobs
-from app.training.schemas import TrainRequest
+from tensorfleet.schemas.training import TrainRequest
 
 REQUEST = TrainRequest(dataset_name="iris", algorithm="svm", model_name="states")
 MODEL = {"_id": "m1", "version": 1, "metrics": {"test_accuracy": 1.0}}

@@ -13,7 +13,7 @@ from app.registry import publish
 from app.registry.publish import publish_model
 from app.resources import Resources
 from app.training import jobs
-from app.training.schemas import TrainRequest
+from tensorfleet.schemas.training import TrainRequest
 from tests.samples import SLOW_FIT_BOUNDS
 from tests.support import (
     SettingsFactory,

@@ -36,7 +36,7 @@ def test_the_best_value_has_a_direction() -> None:
 
 
 def test_comparison_lists_only_hyperparameters_that_differ() -> None:
-    from app.registry.schemas import ModelRead
+    from tensorfleet.schemas.registry import ModelRead
     from tests.samples import model_metadata
 
     def model(depth: int) -> ModelRead:

@@ -12,7 +12,7 @@ from app.registry.publish import publish_model
 from app.resources import Resources
 from app.training import jobs, queue
 from app.training.datasets import load_samples
-from app.training.schemas import TrainRequest
+from tensorfleet.schemas.training import TrainRequest
 from tests.samples import iris_model_bytes, model_metadata
 from tests.support import SettingsFactory, opened_resources, run_burst
 

@@ -12,7 +12,7 @@ from app.config import Settings
 from app.registry.publish import publish_model
 from app.resources import Resources
 from app.training import jobs, queue
-from app.training.schemas import TrainRequest
+from tensorfleet.schemas.training import TrainRequest
 from tests.samples import iris_model_bytes, model_metadata
 from tests.support import run_burst
 from workers.context import CONTEXT_KEY, WorkerContext

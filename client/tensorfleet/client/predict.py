@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from app.registry.schemas import ModelRead
+from tensorfleet.schemas.registry import ModelRead
 
 OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 MODELS = "/api/v1/models"

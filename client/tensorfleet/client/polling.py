@@ -3,8 +3,8 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from app.client.errors import JobWaitTimeout
-from app.training.schemas import JobRead
+from tensorfleet.client.errors import JobWaitTimeout
+from tensorfleet.schemas.training import JobRead
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from contextlib import contextmanager
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from app.cli.output import stderr
-from app.cli.state import EXIT_TIMEOUT, fail
-from app.client import JobWaitTimeout, TensorFleetClient
-from app.training.schemas import JobRead
+from tensorfleet.cli.output import stderr
+from tensorfleet.cli.state import EXIT_TIMEOUT, fail
+from tensorfleet.client import JobWaitTimeout, TensorFleetClient
+from tensorfleet.schemas.training import JobRead
 
 
 @contextmanager

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from app.cli import output
-from app.cli.progress import wait_quietly, wait_with_progress
-from app.cli.state import EXIT_JOB_FAILED, EXIT_USAGE, JsonFlag, client_for, fail
-from app.client.errors import describe_detail
-from app.training.schemas import AlgorithmName, JobRead, JobStatus, TrainRequest
+from tensorfleet.cli import output
+from tensorfleet.cli.progress import wait_quietly, wait_with_progress
+from tensorfleet.cli.state import EXIT_JOB_FAILED, EXIT_USAGE, JsonFlag, client_for, fail
+from tensorfleet.client.errors import describe_detail
+from tensorfleet.schemas.training import AlgorithmName, JobRead, JobStatus, TrainRequest
 
 jobs_app = typer.Typer(help="Training jobs: list, show, wait for, cancel.", no_args_is_help=True)
 Timeout = Annotated[float, typer.Option(help="Seconds to wait for the job to end.")]

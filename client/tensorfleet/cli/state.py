@@ -7,7 +7,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from app.client import TensorFleetClient, TensorFleetError
+from tensorfleet.client import TensorFleetClient, TensorFleetError
 
 EXIT_ERROR = 1  # the server answered with an error, or could not be reached
 EXIT_USAGE = 2  # bad arguments

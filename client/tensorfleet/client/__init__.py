@@ -1,6 +1,6 @@
 """Python client of the TensorFleet API, blocking and asyncio, with the API's own schemas.
 
-from app.client import TensorFleetClient
+from tensorfleet.client import TensorFleetClient
 
 with TensorFleetClient() as tf:          # $TENSORFLEET_URL, $TENSORFLEET_API_KEY
     job = tf.train(dataset_name="iris", algorithm="svm", model_name="iris-svm")
@@ -8,11 +8,11 @@ with TensorFleetClient() as tf:          # $TENSORFLEET_URL, $TENSORFLEET_API_KE
     tf.download_model(done.model_id, "iris-svm.joblib")
 """
 
-from app.client.async_ import AsyncTensorFleetClient
-from app.client.calls import ModelQuery
-from app.client.config import API_KEY_ENV, URL_ENV
-from app.client.download import DownloadCorrupted, ModelDownload
-from app.client.errors import (
+from tensorfleet.client.async_ import AsyncTensorFleetClient
+from tensorfleet.client.calls import ModelQuery
+from tensorfleet.client.config import API_KEY_ENV, URL_ENV
+from tensorfleet.client.download import DownloadCorrupted, ModelDownload
+from tensorfleet.client.errors import (
     BadRequest,
     Conflict,
     ConnectionFailed,
@@ -26,8 +26,8 @@ from app.client.errors import (
     UnexpectedResponse,
     ValidationFailed,
 )
-from app.client.polling import Backoff
-from app.client.sync import TensorFleetClient
+from tensorfleet.client.polling import Backoff
+from tensorfleet.client.sync import TensorFleetClient
 
 __all__ = [
     "API_KEY_ENV",

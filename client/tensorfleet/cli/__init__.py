@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from app.cli import demo, predict, registry, training
-from app.cli.state import EXIT_ERROR, CliState
-from app.client.config import API_KEY_ENV, DEFAULT_TIMEOUT_SECONDS, URL_ENV
+from tensorfleet.cli import demo, predict, registry, training
+from tensorfleet.cli.state import EXIT_ERROR, CliState
+from tensorfleet.client.config import API_KEY_ENV, DEFAULT_TIMEOUT_SECONDS, URL_ENV
 
 try:  # typer >= 0.22 carries its own copy of click
     from typer._click import exceptions as click_errors

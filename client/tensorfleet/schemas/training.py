@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from app.bson_safe import StoredBody, refuse_unstorable
-from app.registry.schemas import ModelMetrics
-from app.training.bounds import Bound
+from tensorfleet.schemas.bounds import Bound
+from tensorfleet.schemas.bson_safe import StoredBody, refuse_unstorable
+from tensorfleet.schemas.registry import ModelMetrics
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 Identifier = Annotated[
@@ -18,8 +18,9 @@ ModelName = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)
 ]
 AlgorithmName = Literal["random_forest", "logistic_regression", "svm", "decision_tree"]
-# Numbers are checked before the union picks a type (app/bson_safe.py): 10**30 is refused, not
-# quietly read as the float 1e30, and `Infinity` gets one error rather than one per member.
+# Numbers are checked before the union picks a type (tensorfleet/schemas/bson_safe.py): 10**30
+# is refused, not quietly read as the float 1e30, and `Infinity` gets one error rather than one
+# per member.
 Scalar = Annotated[
     bool | int | float | Annotated[str, StringConstraints(max_length=256)] | None,
     BeforeValidator(refuse_unstorable),

@@ -9,7 +9,7 @@ from typing import BinaryIO
 
 import httpx
 
-from app.client.errors import TensorFleetError
+from tensorfleet.client.errors import TensorFleetError
 
 Destination = str | os.PathLike[str] | BinaryIO
 

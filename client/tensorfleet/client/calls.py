@@ -9,12 +9,12 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from app.client.errors import UnexpectedResponse, error_from_response
-from app.client.predict import predict_body, predict_path
-from app.health import HealthRead
-from app.inference.schemas import PredictResponse
-from app.registry.schemas import ModelList, ModelRead, ModelSort, SortOrder, StatisticsRead
-from app.training.schemas import (
+from tensorfleet.client.errors import UnexpectedResponse, error_from_response
+from tensorfleet.client.predict import predict_body, predict_path
+from tensorfleet.schemas.health import HealthRead
+from tensorfleet.schemas.inference import PredictResponse
+from tensorfleet.schemas.registry import ModelList, ModelRead, ModelSort, SortOrder, StatisticsRead
+from tensorfleet.schemas.training import (
     AlgorithmRead,
     DatasetRead,
     JobList,

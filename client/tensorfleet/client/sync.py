@@ -6,16 +6,16 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from app.client import calls
-from app.client.calls import Call, ModelQuery
-from app.client.config import DEFAULT_TIMEOUT_SECONDS, resolve_config
-from app.client.download import Destination, DownloadSink, ModelDownload
-from app.client.errors import connection_failed, error_from_response
-from app.client.polling import Backoff, next_delay
-from app.health import HealthRead
-from app.inference.schemas import PredictResponse
-from app.registry.schemas import ModelList, ModelRead, StatisticsRead
-from app.training.schemas import (
+from tensorfleet.client import calls
+from tensorfleet.client.calls import Call, ModelQuery
+from tensorfleet.client.config import DEFAULT_TIMEOUT_SECONDS, resolve_config
+from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
+from tensorfleet.client.errors import connection_failed, error_from_response
+from tensorfleet.client.polling import Backoff, next_delay
+from tensorfleet.schemas.health import HealthRead
+from tensorfleet.schemas.inference import PredictResponse
+from tensorfleet.schemas.registry import ModelList, ModelRead, StatisticsRead
+from tensorfleet.schemas.training import (
     AlgorithmRead,
     DatasetRead,
     JobList,

@@ -14,11 +14,11 @@ from typing import Annotated, Any
 
 import typer
 
-from app.cli.state import EXIT_USAGE, client_for, fail
-from app.client import TensorFleetClient
-from app.client.predict import OBJECT_ID
-from app.inference.schemas import PredictResponse
-from app.registry.schemas import ModelRead
+from tensorfleet.cli.state import EXIT_USAGE, client_for, fail
+from tensorfleet.client import TensorFleetClient
+from tensorfleet.client.predict import OBJECT_ID
+from tensorfleet.schemas.inference import PredictResponse
+from tensorfleet.schemas.registry import ModelRead
 
 BATCH_ROWS = 500
 

@@ -5,11 +5,11 @@ from typing import Annotated, Any
 
 import typer
 
-from app.cli import output
-from app.cli.state import EXIT_ERROR, JsonFlag, client_for
-from app.client import TensorFleetClient
-from app.health import HealthRead
-from app.registry.schemas import ModelRead, ModelSort, SortOrder, StatisticsRead
+from tensorfleet.cli import output
+from tensorfleet.cli.state import EXIT_ERROR, JsonFlag, client_for
+from tensorfleet.client import TensorFleetClient
+from tensorfleet.schemas.health import HealthRead
+from tensorfleet.schemas.registry import ModelRead, ModelSort, SortOrder, StatisticsRead
 
 models_app = typer.Typer(
     help="The model registry: list, show, download, delete.", no_args_is_help=True

@@ -11,13 +11,13 @@ from typing import Annotated
 
 import typer
 
-from app.cli import output
-from app.cli.registry import statistics_tables
-from app.cli.state import EXIT_ERROR, EXIT_JOB_FAILED, client_for, fail
-from app.cli.training import algorithms, datasets
-from app.client import NotFound, TensorFleetClient
-from app.registry.schemas import ModelRead
-from app.training.schemas import JobRead, JobStatus
+from tensorfleet.cli import output
+from tensorfleet.cli.registry import statistics_tables
+from tensorfleet.cli.state import EXIT_ERROR, EXIT_JOB_FAILED, client_for, fail
+from tensorfleet.cli.training import algorithms, datasets
+from tensorfleet.client import NotFound, TensorFleetClient
+from tensorfleet.schemas.registry import ModelRead
+from tensorfleet.schemas.training import JobRead, JobStatus
 
 SAMPLES = {"iris": "load_iris", "wine": "load_wine"}  # scikit-learn's bundled copies
 

@@ -16,7 +16,7 @@ $(UV):
 	python3 -m venv .tools/uv-venv
 	.tools/uv-venv/bin/pip install --quiet uv==$(UV_VERSION)
 
-.venv/.synced: $(UV) pyproject.toml uv.lock
+.venv/.synced: $(UV) pyproject.toml client/pyproject.toml uv.lock
 	$(UV) sync --frozen --extra dev --quiet
 	@touch $@
 

@@ -1,6 +1,6 @@
 """Figure 3: registry reads at 10,000 and 100,000 models, against the same reads in PyMongo.
 
-The metadata is seeded straight into `models` (documents shaped as app/registry/schemas.py
+The metadata is seeded straight into `models` (documents shaped as tensorfleet/schemas/registry.py
 describes; file ids point nowhere, which list and get never follow). The floor runs the queries
 the API runs (find with the same sort, skip, limit and index hint, plus the count for `total`),
 with synchronous PyMongo in this process.

@@ -137,3 +137,12 @@ def test_the_installed_client_submits_and_reads_a_job(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["alone", "ok"]
+
+
+def test_the_demo_without_its_extra_says_what_to_install_before_training(
+    client_only: Path, idle: Server, tmp_path: Path
+) -> None:
+    done = run_in(client_only, ["tensorfleet", "--url", idle.url, "demo"], tmp_path)
+    assert done.returncode == 1
+    assert "pip install 'tensorfleet[demo]'" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""  # not one step ran: nothing listed, nothing trained

@@ -5,6 +5,7 @@ their accuracies, downloads the best model and checks that it loads and predicts
 statistics and deletes one model.
 """
 
+import importlib.util
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,16 @@ from tensorfleet.schemas.registry import ModelRead
 from tensorfleet.schemas.training import JobRead, JobStatus
 
 SAMPLES = {"iris": "load_iris", "wine": "load_wine"}  # scikit-learn's bundled copies
+LOCAL_CHECK_NEEDS = ("sklearn", "joblib", "numpy")  # the client's `demo` extra
+
+
+def require_local_check() -> None:
+    """Say what is missing before training anything, not after eight jobs have run."""
+    if missing := [name for name in LOCAL_CHECK_NEEDS if importlib.util.find_spec(name) is None]:
+        fail(
+            f"the demo loads the model it downloads and needs {', '.join(missing)}: "
+            "install the client with its demo extra (pip install 'tensorfleet[demo]')"
+        )
 
 
 def step(title: str) -> None:
@@ -126,6 +137,7 @@ def demo(
     names = dataset or list(SAMPLES)
     if unknown := sorted(set(names) - set(SAMPLES)):
         raise typer.BadParameter(f"no sample copy of {unknown}", param_hint="'--dataset'")
+    require_local_check()
     step("Datasets")
     datasets(ctx)
     step("Algorithms")

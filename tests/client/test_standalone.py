@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.conftest import PROJECT, Server
+from tests.client.conftest import Server
+from tests.support import PROJECT
 
 UV = PROJECT / ".tools" / "uv-venv" / "bin" / "uv"  # `make setup` installs it
 SERVER_ONLY = {
@@ -44,7 +45,8 @@ print("\\n".join(sorted({name.split(".")[0] for name in sys.modules})))
 
 
 def clean_environment(**extra: str) -> dict[str, str]:
-    """Nothing from the developer's shell or the dev venv: only what a user's shell would have."""
+    """What a user's shell would have; unlike `tests.support.base_env`, no PYTHONPATH, which
+    could put this checkout (and so `app`) on the client's path."""
     return {"PATH": os.defpath, "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"} | extra
 
 

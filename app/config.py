@@ -167,6 +167,20 @@ class Settings(BaseSettings):
         ge=1,
         le=64,
         description="Threads that run the predictions too big to run inline and model loads.",
+    # Datasets (uploads are refused with a 4xx, ingest fails naming the limit)
+    dataset_max_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1024,
+        description="Largest dataset file POST /datasets accepts: 413 as soon as the body "
+        "passes it, and nothing is stored. The worker holds about 2-3 times this in memory "
+        "while it ingests.",
+    )
+    dataset_max_rows: int = Field(default=5_000_000, ge=1, description="Rows a dataset may have.")
+    dataset_max_columns: int = Field(
+        default=500, ge=2, description="Columns a dataset may have (features and target)."
+    )
+    dataset_max_column_name_length: int = Field(
+        default=128, ge=8, le=1024, description="Characters a dataset's column name may have."
     )
 
     @field_validator(

@@ -19,6 +19,8 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, N
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.datasets.exceptions import DatasetInUse, UploadRefused
+from app.datasets.exceptions import DatasetNotFound as DatasetVersionNotFound
 from app.inference.exceptions import InvalidPredictionInput, ModelIntegrityError, ModelTooLarge
 from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelNotFound
 from app.security.exceptions import KeyNotFound, LastAdminKey
@@ -98,6 +100,15 @@ def _job_ended(request: Request, exc: JobAlreadyEnded) -> Response:
     return JSONResponse(status_code=409, content={"detail": str(exc), "status": exc.status})
 
 
+def _upload_refused(request: Request, exc: UploadRefused) -> Response:
+    """413 (too large), 415 (neither CSV nor Parquet) or 422 (empty): nothing was stored."""
+    return JSONResponse(status_code=exc.status, content={"detail": exc.message})
+
+
+def _dataset_in_use(request: Request, exc: DatasetInUse) -> Response:
+    return JSONResponse(status_code=409, content={"detail": str(exc), "models": exc.models})
+
+
 def _queue_unavailable(request: Request, exc: QueueUnavailable) -> Response:
     return JSONResponse(
         status_code=503,
@@ -137,6 +148,9 @@ ERRORS: dict[type[Exception], Respond] = {
     JobAlreadyEnded: _job_ended,
     QueueUnavailable: _queue_unavailable,
     DatasetNotFound: _status(404),
+    DatasetVersionNotFound: _status(404),
+    UploadRefused: _upload_refused,
+    DatasetInUse: _dataset_in_use,
     ModelNotFound: _status(404),
     ModelFileMissing: _status(404),
     InvalidCursor: _invalid_cursor,

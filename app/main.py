@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
+from app.datasets.samples import load_samples
 from app.errors import install_error_handlers
 from app.health import CachedHealth
 from app.inference.service import open_inference
@@ -15,14 +16,13 @@ from app.metrics import install_metrics
 from app.registry.cursors import load_cursor_codec
 from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
-from app.routers import health, inference, keys, registry, training
+from app.routers import datasets, health, inference, keys, registry, training
 from app.security.body import BodySizeLimit
 from app.security.deps import metrics_access
 from app.security.gate import RequestGate
 from app.security.guard import open_guard
 from app.security.openapi import describe_security
 from app.storage import INDEXES
-from app.training.datasets import load_samples
 from app.ui import install as install_ui
 
 logger = logging.getLogger(__name__)
@@ -77,12 +77,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_metrics(app, dependencies=[Depends(metrics_access)])
     # Added last, so it runs first: a request is counted before its body is read.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        routes={("POST", "/datasets"): settings.dataset_max_bytes},
+    )
     app.add_middleware(RequestGate)
     app.include_router(health.router)
     app.include_router(training.router)
     app.include_router(registry.router)
     app.include_router(inference.router)
+    app.include_router(datasets.router)
     app.include_router(keys.router)
     install_ui(app)
     describe_security(app)

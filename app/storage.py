@@ -12,8 +12,9 @@ MODELS = "models"
 MODEL_COUNTERS = "model_counters"  # the next version number per model name
 JOBS = "jobs"
 JOB_ENDINGS = "job_endings"  # one document per ended job: the claim on its terminal state
-DATASETS = "datasets"
-DATASET_BUCKET = "datasets"  # GridFS bucket of the datasets' CSV files
+DATASETS = "datasets"  # one document per dataset name (its version counter)
+DATASET_VERSIONS = "dataset_versions"  # one per (name, version): status, files, profile
+DATASET_BUCKET = "datasets"  # GridFS bucket of the datasets' uploads and normalised copies
 API_KEYS = "api_keys"
 SERVER_SECRETS = "server_secrets"  # keys the API replicas share, e.g. the cursor HMAC key
 FILES = "fs.files"  # the model files' GridFS bucket (the default one)
@@ -71,6 +72,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("owner", ASCENDING), ("status", ASCENDING)], name="owner_status"),
     ],
     DATASETS: [IndexModel([("name", ASCENDING)], unique=True, name="name_unique")],
+    DATASET_VERSIONS: [
+        IndexModel(
+            [("name", ASCENDING), ("version", ASCENDING)], unique=True, name=NAME_VERSION_UNIQUE
+        ),
+        IndexModel([("name", ASCENDING), ("sha256", ASCENDING)], name="name_sha256"),
+    ],
     API_KEYS: [IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")],
     # The orphan sweep's range on upload time.
     FILES: [IndexModel([("uploadDate", ASCENDING)], name="upload_date")],

@@ -10,7 +10,6 @@ from typing import Any
 
 from app.config import Settings
 from app.resources import Resources
-from app.training.datasets import Dataset
 from workers.pool import FitPool
 
 CONTEXT_KEY = "tensorfleet"
@@ -20,8 +19,9 @@ CONTEXT_KEY = "tensorfleet"
 class WorkerContext:
     resources: Resources
     pool: FitPool
-    # Parsed datasets by content hash, oldest first (see workers.training.load_dataset).
-    dataset_cache: dict[str, Dataset] = field(default_factory=dict)
+    # Normalised dataset copies (Parquet bytes) by file id, oldest first (see
+    # workers.training.load_dataset); the pool process parses them.
+    dataset_cache: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:

@@ -9,18 +9,21 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Coroutine
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from arq import Retry
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
+from app.datasets import store
 from app.registry.publish import publish_model, unpublish_model
 from app.storage import MODELS
 from app.training import jobs
-from app.training.datasets import Dataset, get_dataset_document, read_dataset
-from app.training.fitting import FitResult, FitSpec, fit_and_evaluate, library_versions
+from app.training.fitting import FitResult, FitSpec, fit_normalised, library_versions
+from app.training.pipeline import Preprocessing
+from app.training.tasks import Task
 from tensorfleet.schemas.training import JobStatus, TrainRequest
 from workers.context import WorkerContext, job_attempt, worker_context
 from workers.lease import holding_lease
@@ -60,22 +63,64 @@ class StoredJob:
         return cls(document["_id"], TrainRequest.model_validate(document["request"]))
 
 
-async def load_dataset(worker: WorkerContext, name: str) -> tuple[dict[str, Any], Dataset]:
-    """The dataset's document and data; the data is cached per content hash."""
+async def find_version(db: AsyncDatabase, name: str, version: int | None) -> dict[str, Any]:
+    """The version the job pinned (a job queued before versions: the latest ready one)."""
+    if version is None:
+        document = await store.latest_ready(db, name)
+    else:
+        document = await store.get_version(db, name, version)
+    if document is None or document["status"] != "ready":
+        raise DatasetGone(f"dataset {name!r} version {version} no longer exists")
+    return document
+
+
+async def load_dataset(
+    worker: WorkerContext, name: str, version: int | None
+) -> tuple[dict[str, Any], bytes]:
+    """The version's document and its normalised copy, cached per file."""
     db, cache = worker.resources.db, worker.dataset_cache
-    document = await get_dataset_document(db, name)
-    if document is None:
-        raise DatasetGone(f"dataset {name!r} no longer exists")
-    if document["sha256"] not in cache:
+    document = await find_version(db, name, version)
+    key = str(document["normalised_file_id"])
+    if key not in cache:
         if len(cache) >= DATASET_CACHE_SIZE:
             cache.pop(next(iter(cache)))
-        cache[document["sha256"]] = await read_dataset(db, document)
-    return document, cache[document["sha256"]]
+        stream = await store.bucket(db).open_download_stream(document["normalised_file_id"])
+        cache[key] = await stream.read()
+    return document, cache[key]
 
 
-async def fit(worker: WorkerContext, spec: FitSpec, dataset: Dataset) -> FitResult:
-    result: FitResult = await worker.pool.run(fit_and_evaluate, spec, dataset.X, dataset.y)
+async def fit(
+    worker: WorkerContext, spec: FitSpec, document: dict[str, Any], payload: bytes
+) -> FitResult:
+    """Parse and fit in the pool process: the worker's event loop parses nothing."""
+    features, target = document["features"], document["target_column"]
+    result: FitResult = await worker.pool.run(fit_normalised, spec, payload, features, target)
     return result
+
+
+def feature_types(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"name": c["name"], "type": c["type"]} for c in document["columns"] if not c["excluded"]
+    ]
+
+
+def fit_spec(request: TrainRequest, document: dict[str, Any]) -> FitSpec:
+    """What to fit: the job's request and the dataset version's task and feature types."""
+    return FitSpec(
+        request.algorithm,
+        request.hyperparameters,
+        request.test_size,
+        request.random_state,
+        task=Task(document["task"]),
+        columns=feature_types(document),
+        preprocessing=Preprocessing(**request.preprocessing.model_dump()),
+        cv=request.cv,
+    )
+
+
+def headline(task: Task) -> str:
+    """The metric a gauge and the log show: accuracy for a classifier, R² for a regressor."""
+    return "test_accuracy" if task is Task.classification else "test_r2"
 
 
 async def alongside(side: Coroutine[Any, Any, Any], main: Awaitable[T]) -> T:
@@ -93,43 +138,59 @@ async def alongside(side: Coroutine[Any, Any, Any], main: Awaitable[T]) -> T:
     return result
 
 
-def model_metadata(job: StoredJob, result: FitResult, features: list[str]) -> dict[str, Any]:
+def model_metadata(
+    job: StoredJob, result: FitResult, spec: FitSpec, document: dict[str, Any]
+) -> dict[str, Any]:
+    """The model's record: what it is, what it takes and predicts, and which data made it."""
     return {
         "name": job.request.model_name,
         "algorithm": job.request.algorithm,
         "hyperparameters": result.hyperparameters,
         "metrics": result.metrics,
         "dataset_name": job.request.dataset_name,
-        "features": features,
+        "dataset_version": document["version"],
+        "dataset_sha256": document["sha256"],
+        "features": [column["name"] for column in result.input_schema],
         "classes": result.classes,
+        "task": spec.task.value,
+        "target": document["target_column"],
+        "input_schema": result.input_schema,
+        "preprocessing": asdict(spec.preprocessing),
         "job_id": job.id,
         "library_versions": library_versions(),
     }
 
 
-async def load_and_fit(worker: WorkerContext, job: StoredJob) -> tuple[list[str], FitResult]:
-    """The dataset's features and the fit's result; cancelling this kills the fit's process."""
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """What a fit made, with what it was made from: the spec and the dataset version."""
+
+    spec: FitSpec
+    document: dict[str, Any]
+    result: FitResult
+
+
+async def load_and_fit(worker: WorkerContext, job: StoredJob) -> Fitted:
+    """The fit's result and what it came from; cancelling this kills the fit's process."""
     db, request = worker.resources.db, job.request
-    document, dataset = await load_dataset(worker, request.dataset_name)
-    spec = FitSpec(
-        request.algorithm, request.hyperparameters, request.test_size, request.random_state
-    )
-    result = await alongside(jobs.set_stage(db, job.id, "fitting"), fit(worker, spec, dataset))
-    return document["features"], result
+    document, payload = await load_dataset(worker, request.dataset_name, request.dataset_version)
+    spec = fit_spec(request, document)
+    fitting = fit(worker, spec, document, payload)
+    result = await alongside(jobs.set_stage(db, job.id, "fitting"), fitting)
+    return Fitted(spec, document, result)
 
 
-async def publish_and_settle(
-    worker: WorkerContext, job: StoredJob, features: list[str], result: FitResult
-) -> Outcome:
+async def publish_and_settle(worker: WorkerContext, job: StoredJob, fitted: Fitted) -> Outcome:
     """Publish the model and mark the job succeeded; a job cancelled meanwhile gets its model
     withdrawn. Should the store fail here, the job is tried again later (arq Retry): whether the
     model was stored is unknown, and the next attempt settles the job from what is stored."""
     db, request = worker.resources.db, job.request
+    spec, document, result = fitted.spec, fitted.document, fitted.result
     publishing = publish_model(
         db,
         worker.resources.gridfs,
         payload=result.payload,
-        metadata=model_metadata(job, result, features),
+        metadata=model_metadata(job, result, spec, document),
     )
     try:
         model = await alongside(jobs.set_stage(db, job.id, "saving"), publishing)
@@ -138,10 +199,11 @@ async def publish_and_settle(
             return Outcome.cancelled
     except STORE_UNAVAILABLE as exc:
         raise store_retry(job.id, exc) from exc
-    accuracy = result.metrics["test_accuracy"]
-    MODEL_ACCURACY.labels(algorithm=request.algorithm, dataset=request.dataset_name).set(accuracy)
+    score = result.metrics.get(headline(spec.task))
+    if spec.task is Task.classification and score is not None:
+        MODEL_ACCURACY.labels(algorithm=request.algorithm, dataset=request.dataset_name).set(score)
     logger.info(
-        "job %s: %s v%d test_accuracy=%.4f", job.id, model["name"], model["version"], accuracy
+        "job %s: %s v%d %s=%s", job.id, model["name"], model["version"], headline(spec.task), score
     )
     return Outcome.succeeded
 
@@ -197,8 +259,8 @@ async def attempt_training(worker: WorkerContext, job: StoredJob) -> Outcome:
     timeout = worker.settings.job_timeout_seconds
     try:
         async with asyncio.timeout(timeout):
-            features, result = await load_and_fit(worker, job)
-        return await uninterrupted(publish_and_settle(worker, job, features, result))
+            fitted = await load_and_fit(worker, job)
+        return await uninterrupted(publish_and_settle(worker, job, fitted))
     except Retry:
         raise
     except TimeoutError:

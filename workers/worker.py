@@ -14,9 +14,10 @@ from arq import Worker, cron
 from app.config import Settings
 from app.resources import ensure_indexes, open_resources, redis_settings
 from app.storage import INDEXES
-from app.training.queue import training_function
+from app.training.queue import ingest_function, training_function
 from workers.context import CONTEXT_KEY, WorkerContext
 from workers.health import health_key
+from workers.ingest import ingest_dataset
 from workers.pool import FitPool, default_threads_per_fit
 from workers.requeue import requeue_lost_jobs
 from workers.training import train_model
@@ -58,7 +59,10 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 def build_worker(settings: Settings, **overrides: Any) -> Worker:
     """A Worker for these settings; tests pass burst=True, handle_signals=False and the like."""
     options: dict[str, Any] = {
-        "functions": [training_function(train_model, settings)],
+        "functions": [
+            training_function(train_model, settings),
+            ingest_function(ingest_dataset, settings),
+        ],
         "cron_jobs": [cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=10)],
         "queue_name": settings.queue_name,
         "redis_settings": redis_settings(settings),

@@ -10,7 +10,6 @@ from app.training import service
 from tensorfleet.schemas.training import (
     IDENTIFIER_PATTERN,
     AlgorithmRead,
-    DatasetRead,
     JobList,
     JobRead,
     JobStatus,
@@ -22,7 +21,6 @@ router = APIRouter(tags=["training"])
 JobId = Annotated[
     str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN, description="The job id.")
 ]
-DatasetName = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]
 
 
 def job_location(job_id: str) -> str:
@@ -95,27 +93,6 @@ async def list_jobs(
 )
 async def cancel_job(job_id: JobId, db: DatabaseDep, redis: RedisDep) -> JobRead:
     return JobRead.from_document(await service.cancel_job(db=db, redis=redis, job_id=job_id))
-
-
-@router.get(
-    "/datasets",
-    response_model=list[DatasetRead],
-    summary="Available datasets",
-    dependencies=[requires_read],
-)
-async def list_datasets(db: DatabaseDep) -> list[DatasetRead]:
-    return await service.list_datasets(db=db)
-
-
-@router.get(
-    "/datasets/{name}",
-    response_model=DatasetRead,
-    summary="One dataset",
-    dependencies=[requires_read],
-    responses={404: {"description": "No such dataset."}},
-)
-async def get_dataset(name: DatasetName, db: DatabaseDep) -> DatasetRead:
-    return await service.get_dataset(db=db, name=name)
 
 
 @router.get(

@@ -48,6 +48,15 @@ DEFAULT_BOUNDS: dict[str, AlgorithmBounds] = {
         C=(None, 1e6),
     ),
     "decision_tree": _bounds(max_depth=(None, 100), max_leaf_nodes=(None, 100_000)),
+    "ridge": _bounds(max_iter=(None, 100_000), tol=(1e-8, None)),
+    # Boosting rounds, leaves per tree and histogram bins drive its time and memory.
+    "gradient_boosting": _bounds(
+        max_iter=(None, 1000),
+        max_leaf_nodes=(2, 10_000),
+        max_depth=(None, 100),
+        max_bins=(None, 255),
+        tol=(1e-8, None),
+    ),
 }
 
 

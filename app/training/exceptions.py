@@ -27,6 +27,17 @@ class UnknownDataset(InvalidTrainingRequest):
         )
 
 
+class UnsupportedTask(InvalidTrainingRequest):
+    """The algorithm has no estimator for the dataset's task; the message names those that do."""
+
+    def __init__(self, algorithm: str, task: str, alternatives: list[str]) -> None:
+        super().__init__(
+            ("body", "algorithm"),
+            f"{algorithm} does not support {task}; for a {task} dataset use one of: "
+            f"{', '.join(alternatives)}",
+        )
+
+
 class DatasetNotFound(TrainingError):
     def __init__(self, name: str) -> None:
         self.name = name

@@ -18,6 +18,7 @@ from arq.worker import Function
 from app.config import Settings
 
 TRAIN_FUNCTION = "train_model"
+INGEST_FUNCTION = "ingest_dataset"
 # Our own timeout (JOB_TIMEOUT_SECONDS) bounds the whole job; arq's is a backstop just above it,
 # and a job whose worker died is re-run once arq's in-progress key expires (its timeout + 10 s).
 ARQ_TIMEOUT_MARGIN_SECONDS = 5
@@ -27,6 +28,12 @@ ENQUEUE_CLOCK_SLACK = timedelta(seconds=1)  # two API replicas' clocks may diffe
 async def enqueue_training(redis: ArqRedis, job_id: str) -> bool:
     """Queue the job; False when the queue still holds a job of that id (an earlier life)."""
     return await redis.enqueue_job(TRAIN_FUNCTION, job_id, _job_id=job_id) is not None
+
+
+async def enqueue_ingest(redis: ArqRedis, name: str, version: int) -> bool:
+    """Queue the ingest of a dataset version (one job per version); False when queued already."""
+    job_id = f"ingest:{name}:{version}"
+    return await redis.enqueue_job(INGEST_FUNCTION, name, version, _job_id=job_id) is not None
 
 
 def _queued_job(redis: ArqRedis, job_id: str) -> Job:
@@ -71,4 +78,17 @@ def training_function(
         name=TRAIN_FUNCTION,
         timeout=arq_timeout_seconds(settings),
         max_tries=arq_max_tries(settings),
+    )
+
+
+def ingest_function(
+    coroutine: Callable[..., Coroutine[Any, Any, Any]], settings: Settings
+) -> Function:
+    """The worker's registration of the dataset ingest job: the same timeout as training, and
+    JOB_MAX_TRIES attempts (a version whose worker kept dying stays `ingesting`)."""
+    return func(
+        coroutine,
+        name=INGEST_FUNCTION,
+        timeout=arq_timeout_seconds(settings),
+        max_tries=settings.job_max_tries,
     )

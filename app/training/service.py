@@ -1,5 +1,5 @@
-"""Training use cases: validate and submit a job, read, list and cancel jobs, read datasets
-and algorithms. The router calls only these; it never reaches into jobs or datasets itself."""
+"""Training use cases: validate and submit a job, read, list and cancel jobs, describe the
+algorithms. The router calls only these; it never reaches into jobs itself."""
 
 import asyncio
 import contextlib
@@ -12,23 +12,28 @@ from pymongo.asynchronous.database import AsyncDatabase
 from redis.exceptions import RedisError
 
 from app.config import Settings
+from app.datasets.service import resolve_for_training
 from app.paging import page_count
-from app.training import datasets, jobs, queue
-from app.training.algorithms import ALGORITHMS, check_hyperparameters, hyperparameter_table
+from app.training import jobs, queue
+from app.training.algorithms import (
+    ALGORITHMS,
+    Algorithm,
+    check_hyperparameters,
+    hyperparameter_table,
+)
 from app.training.bounds import SERVICE_OWNED, AlgorithmBounds, check_cost, merged_bounds
 from app.training.exceptions import (
-    DatasetNotFound,
     InvalidTrainingRequest,
     JobAlreadyEnded,
     JobAlreadyExists,
     JobNotFound,
     QueueUnavailable,
     TooManyActiveJobs,
-    UnknownDataset,
 )
+from app.training.tasks import Task
 from tensorfleet.schemas.training import (
     AlgorithmRead,
-    DatasetRead,
+    AlgorithmTask,
     HyperparameterRead,
     JobList,
     JobRead,
@@ -48,17 +53,34 @@ def check_split(test_size: float, n_samples: int, n_classes: int) -> None:
         )
 
 
+def check_folds(folds: int | None, dataset: dict[str, Any]) -> None:
+    """Each of `folds` folds needs a sample of every class (stratified) or one sample at all."""
+    if folds is None:
+        return
+    counts = [c["count"] for c in dataset.get("class_counts", [])]
+    smallest = min(counts, default=dataset["n_samples"])
+    if folds > smallest:
+        raise InvalidTrainingRequest(
+            ("body", "cv"),
+            f"cv {folds} needs at least {folds} samples of each class; this dataset's "
+            f"smallest class has {smallest}",
+        )
+
+
 async def validate_request(
     *, db: AsyncDatabase, settings: Settings, request: TrainRequest
 ) -> dict[str, Any]:
-    dataset = await datasets.get_dataset_document(db, request.dataset_name)
-    if dataset is None:
-        names = [d["name"] for d in await datasets.list_dataset_documents(db)]
-        raise UnknownDataset(request.dataset_name, names)
+    """The dataset version the request trains on, once every check passed."""
+    dataset = await resolve_for_training(db, request.dataset_name, request.dataset_version)
+    task = Task(dataset["task"])
+    algorithm = ALGORITHMS[request.algorithm]
+    algorithm.estimator(task)  # UnsupportedTask names the algorithms that fit
     bounds = merged_bounds(settings.hyperparameter_bounds)
     check_cost(request.algorithm, request.hyperparameters, bounds)
-    check_hyperparameters(ALGORITHMS[request.algorithm], request.hyperparameters)
-    check_split(request.test_size, dataset["n_samples"], len(dataset["classes"]))
+    check_hyperparameters(algorithm, request.hyperparameters, task)
+    if task is Task.classification:
+        check_split(request.test_size, dataset["n_samples"], len(dataset["classes"]))
+    check_folds(request.cv, dataset)
     return dataset
 
 
@@ -72,9 +94,11 @@ async def submit_training_job(
     record stays, marked unconfirmed, and the answer is a 503: the client's retry with the same
     job_id and body queues it (a second enqueue of a stored job is harmless) and gets its 202.
     """
-    await validate_request(db=db, settings=settings, request=request)
+    dataset = await validate_request(db=db, settings=settings, request=request)
     job_id = request.job_id or uuid.uuid4().hex
-    document = jobs.new_job_document(job_id, request, owner)
+    # The version validated is the version trained on, even if a newer one is ready meanwhile.
+    pinned = request.model_copy(update={"dataset_version": dataset["version"]})
+    document = jobs.new_job_document(job_id, pinned, owner)
     try:
         await jobs.insert_job(db, document)
     except JobAlreadyExists:
@@ -164,30 +188,33 @@ async def list_jobs(
     )
 
 
-async def list_datasets(*, db: AsyncDatabase) -> list[DatasetRead]:
-    return [DatasetRead(**document) for document in await datasets.list_dataset_documents(db)]
-
-
-async def get_dataset(*, db: AsyncDatabase, name: str) -> DatasetRead:
-    document = await datasets.get_dataset_document(db, name)
-    if document is None:
-        raise DatasetNotFound(name)
-    return DatasetRead(**document)
+def describe_algorithm(algorithm: Algorithm, bounds: AlgorithmBounds) -> AlgorithmRead:
+    """The algorithm's tasks, and per task its estimator and hyperparameters; the top-level
+    estimator and hyperparameters are those of its first task, as before tasks."""
+    by_task = {
+        task: AlgorithmTask(
+            estimator=algorithm.estimator_path(task),
+            hyperparameters=_settable(hyperparameter_table(algorithm, task), bounds),
+        )
+        for task in algorithm.tasks
+    }
+    first = by_task[algorithm.tasks[0]]
+    return AlgorithmRead(
+        name=algorithm.name,
+        tasks=algorithm.tasks,
+        estimator=first.estimator,
+        description=algorithm.description,
+        hyperparameters=first.hyperparameters,
+        by_task=by_task,
+    )
 
 
 def list_algorithms(settings: Settings) -> list[AlgorithmRead]:
-    """Every algorithm with the hyperparameters a request may set: scikit-learn's constraints
-    beside this service's cost bounds; the service-owned ones (n_jobs, verbose) left out."""
+    """Every algorithm with its tasks and the hyperparameters a request may set: scikit-learn's
+    constraints beside this service's cost bounds; the service-owned ones (n_jobs, verbose)
+    left out."""
     bounds = merged_bounds(settings.hyperparameter_bounds)
-    return [
-        AlgorithmRead(
-            name=algorithm.name,
-            estimator=algorithm.estimator_path,
-            description=algorithm.description,
-            hyperparameters=_settable(hyperparameter_table(algorithm), bounds.get(name, {})),
-        )
-        for name, algorithm in ALGORITHMS.items()
-    ]
+    return [describe_algorithm(a, bounds.get(name, {})) for name, a in ALGORITHMS.items()]
 
 
 def _settable(table: list[dict[str, Any]], bounds: AlgorithmBounds) -> list[HyperparameterRead]:

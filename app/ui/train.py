@@ -7,12 +7,13 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from app.config import Settings
+from app.datasets.service import list_datasets
 from app.dependencies import DatabaseDep, RedisDep, SettingsDep
 from app.routers.training import list_algorithms
 from app.security.deps import CallerDep
 from app.security.guard import Principal
 from app.security.schemas import Scope
-from app.training import datasets, service
+from app.training import service
 from app.training.exceptions import InvalidTrainingRequest, JobAlreadyExists
 from app.ui import trainform
 from app.ui.rendering import render
@@ -38,7 +39,7 @@ async def form_page(
 ) -> Response:
     context = {
         "algorithms": list((await algorithm_table(request.state.resources.settings)).values()),
-        "datasets": await datasets.list_dataset_documents(db),
+        "datasets": await list_datasets(db),
         "values": values,
         "errors": errors,
         "hp_prefix": trainform.HP_PREFIX,

@@ -8,9 +8,11 @@ import numpy as np
 from arq import Worker
 from bson import ObjectId
 
+from app.datasets.samples import bundled_samples
 from app.resources import Resources
-from app.training.datasets import bundled_samples
+from app.training.algorithms import algorithms_for
 from app.training.fitting import FitSpec, split
+from app.training.tasks import Task
 from tests.samples import SEED_BODY
 from tests.support import wait_for_job
 
@@ -39,7 +41,11 @@ async def test_seed_request_trains_a_model_that_predicts_with_its_stored_accurac
     assert document["name"] == "my_model" and document["job_id"] == "job_001"
     assert document["hyperparameters"]["random_state"] == 42
     assert document["features"] == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
-    assert set(document["library_versions"]) >= {"scikit-learn", "joblib", "python"}
+    assert set(document["library_versions"]) >= {"scikit-learn", "joblib", "pandas", "python"}
+    dataset = await resources.db["dataset_versions"].find_one({"name": "iris", "version": 1})
+    assert (document["dataset_version"], document["dataset_sha256"]) == (1, dataset["sha256"])
+    assert (document["task"], document["target"]) == ("classification", "target")
+    assert document["input_schema"][0] == {"name": "sepal_length", "type": "numeric"}
     iris = bundled_samples()["iris"][1]
     _, X_test, _, y_test = split(FitSpec("random_forest", {}, 0.2, 42), iris.X, iris.y)
     accuracy = float(np.mean(model.predict(X_test) == y_test))
@@ -71,7 +77,7 @@ async def test_every_algorithm_trains_on_both_datasets(
 ) -> None:
     ids = []
     for dataset in ("iris", "wine"):
-        for algorithm in ("random_forest", "logistic_regression", "svm", "decision_tree"):
+        for algorithm in algorithms_for(Task.classification):
             body = {
                 "dataset_name": dataset,
                 "algorithm": algorithm,
@@ -127,3 +133,41 @@ async def test_duplicate_job_id_is_409_and_runs_once(
     assert again.headers["Location"] == "/jobs/only_once"
     await wait_for_job(client, "only_once")
     assert await resources.db["models"].count_documents({"name": "once"}) == 1
+
+
+async def test_a_regressor_on_a_classification_dataset_is_422_naming_classifiers(
+    client: httpx.AsyncClient, resources: Resources
+) -> None:
+    response = await client.post("/train", json=SEED_BODY | {"algorithm": "ridge"})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "algorithm"]
+    assert "ridge does not support classification" in error["msg"]
+    assert "logistic_regression" in error["msg"]
+    assert await resources.db["jobs"].count_documents({"request.algorithm": "ridge"}) == 0
+
+
+async def test_cross_validation_and_preprocessing_options_reach_the_model(
+    client: httpx.AsyncClient, worker: Worker, resources: Resources
+) -> None:
+    body = {
+        "dataset_name": "wine",
+        "algorithm": "svm",
+        "model_name": "wine-svm-cv",
+        "cv": 5,
+        "preprocessing": {"imputation": "median", "scaling": True},
+    }
+    job = await wait_for_job(client, (await client.post("/train", json=body)).json()["job_id"])
+    assert job["status"] == "succeeded", job["error"]
+    cv = job["metrics"]["cv"]
+    assert cv["folds"] == 5 and 0.9 < cv["accuracy"]["mean"] <= 1 and cv["accuracy"]["std"] >= 0
+    assert job["metrics"]["test_accuracy"] >= 0.9  # scaled inside the pipeline
+    model = (await client.get(f"/api/v1/models/{job['model_id']}")).json()
+    assert model["preprocessing"] == {"imputation": "median", "scaling": True}
+    assert model["metrics"]["cv"] == cv
+
+
+async def test_a_version_the_dataset_lacks_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post("/train", json=SEED_BODY | {"dataset_version": 2})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "dataset_version"]

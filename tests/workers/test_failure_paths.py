@@ -8,10 +8,10 @@ is the one a redelivered job takes in production.
 from typing import Any
 
 from app.config import Settings
+from app.datasets.samples import load_samples
 from app.registry.publish import publish_model
 from app.resources import Resources
 from app.training import jobs, queue
-from app.training.datasets import load_samples
 from tensorfleet.schemas.training import TrainRequest
 from tests.samples import iris_model_bytes, model_metadata
 from tests.support import SettingsFactory, opened_resources, run_burst

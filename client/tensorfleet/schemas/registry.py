@@ -5,9 +5,13 @@ Document layout in MongoDB (collection `models`):
 
     _id: ObjectId              name: str              version: int (1, 2, ... per name)
     algorithm: str             hyperparameters: dict (effective estimator parameters)
-    metrics: {train_accuracy, test_accuracy, precision_macro, recall_macro, f1_macro,
-              fit_seconds, confusion_matrix: [{"actual": label, "counts": [int, ...]}, ...]}
-    dataset_name: str          features: [str]        classes: [str]
+    metrics: {train_accuracy, test_accuracy, precision_macro, recall_macro, f1_macro, roc_auc,
+              confusion_matrix: [{"actual": label, "counts": [int, ...]}, ...]} (classification)
+             {train_r2, test_r2, mae, rmse} (regression; the accuracies are null)
+             + fit_seconds, n_train, n_test, cv: {folds, <metric>: {mean, std}} | absent
+    dataset_name: str          features: [str]        classes: [str] (empty: regression)
+    task, target, dataset_version, dataset_sha256, preprocessing: {imputation, scaling},
+    input_schema: [{name, type, categories?: [str]}]  (absent on models stored before pipelines)
     job_id: str                file_id: ObjectId (GridFS bucket `fs`)
     size: int (bytes)          sha256: str (hex)      format: "joblib"
     library_versions: {"scikit-learn": str, "joblib": str, "python": str, "numpy": str}
@@ -16,7 +20,7 @@ Document layout in MongoDB (collection `models`):
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,14 +33,34 @@ class ConfusionRow(BaseModel):
 class ModelMetrics(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    # Null when the score was NaN (portability: no NaN in documents, store null).
-    train_accuracy: float | None
-    test_accuracy: float | None
+    # Null when the score was NaN (design.md: no NaN in documents, store null), and the
+    # accuracies and classification scores for a regressor.
+    train_accuracy: float | None = None
+    test_accuracy: float | None = None
     precision_macro: float | None = None
     recall_macro: float | None = None
     f1_macro: float | None = None
+    roc_auc: float | None = Field(
+        default=None, description="Null when the estimator gives no probabilities."
+    )
+    train_r2: float | None = None
+    test_r2: float | None = None
+    mae: float | None = Field(default=None, description="Mean absolute error on the test split.")
+    rmse: float | None = Field(default=None, description="Root mean squared error (test split).")
     fit_seconds: float | None = None
     confusion_matrix: list[ConfusionRow] = Field(default_factory=list)
+    cv: dict[str, Any] | None = Field(
+        default=None,
+        description="Cross-validation: `folds`, and {mean, std} per metric; null unless asked.",
+    )
+
+
+class InputColumn(BaseModel):
+    name: str
+    type: Literal["numeric", "categorical", "boolean"]
+    categories: list[str] | None = Field(
+        default=None, description="Categories seen in training (others are ignored)."
+    )
 
 
 class ModelRead(BaseModel):
@@ -50,7 +74,17 @@ class ModelRead(BaseModel):
     metrics: ModelMetrics
     dataset_name: str
     features: list[str]
-    classes: list[str]
+    classes: list[str] = Field(description="Empty for a regressor.")
+    task: Literal["classification", "regression"] = "classification"
+    target: str | None = Field(default=None, description="The column the model predicts.")
+    input_schema: list[InputColumn] | None = Field(
+        default=None,
+        description="The columns `predict` takes (a DataFrame by these names); null for a "
+        "model stored before pipelines, which takes a plain array.",
+    )
+    dataset_version: int | None = Field(default=None, description="Null for older models.")
+    dataset_sha256: str | None = None
+    preprocessing: dict[str, Any] | None = None
     job_id: str
     file_id: str
     size: int = Field(ge=0, description="Size of the serialised model in bytes.")

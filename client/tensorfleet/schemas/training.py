@@ -17,7 +17,9 @@ Identifier = Annotated[
 ModelName = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)
 ]
-AlgorithmName = Literal["random_forest", "logistic_regression", "svm", "decision_tree"]
+AlgorithmName = Literal[
+    "random_forest", "logistic_regression", "svm", "decision_tree", "ridge", "gradient_boosting"
+]
 # Numbers are checked before the union picks a type (tensorfleet/schemas/bson_safe.py): 10**30
 # is refused, not quietly read as the float 1e30, and `Infinity` gets one error rather than one
 # per member.
@@ -34,6 +36,13 @@ HyperparameterName = Annotated[
 ]
 
 
+class Task(StrEnum):
+    """What a model predicts: a class (classification) or a number (regression)."""
+
+    classification = "classification"
+    regression = "regression"
+
+
 class JobStatus(StrEnum):
     queued = "queued"
     running = "running"
@@ -44,6 +53,21 @@ class JobStatus(StrEnum):
     @property
     def ended(self) -> bool:
         return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+
+
+class PreprocessingOptions(BaseModel):
+    """How the model's pipeline prepares raw rows (see app/training/pipeline.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    imputation: Literal["mean", "median", "most_frequent"] = Field(
+        default="mean", description="How a missing number is filled in."
+    )
+    scaling: bool | None = Field(
+        default=None,
+        description="Standardise numeric features; null: only for the algorithms that need it "
+        "(svm, logistic_regression, ridge).",
+    )
 
 
 class TrainRequest(StoredBody):
@@ -71,7 +95,12 @@ class TrainRequest(StoredBody):
         "absent. A job id can be used once.",
     )
     dataset_name: Identifier = Field(description="A dataset from GET /datasets.")
-    algorithm: AlgorithmName = Field(description="An algorithm from GET /algorithms.")
+    dataset_version: int | None = Field(
+        default=None, ge=1, description="A version of the dataset; its latest ready one if null."
+    )
+    algorithm: AlgorithmName = Field(
+        description="An algorithm from GET /algorithms that supports the dataset's task."
+    )
     model_name: ModelName = Field(description="Registry name; each job adds version N+1.")
     hyperparameters: dict[HyperparameterName, HyperparameterValue] = Field(
         default_factory=dict,
@@ -88,6 +117,14 @@ class TrainRequest(StoredBody):
         description="Seeds the split, and the estimator unless the "
         "hyperparameters set random_state.",
     )
+    cv: int | None = Field(
+        default=None,
+        ge=2,
+        le=10,
+        description="Also report the mean and standard deviation of each metric over this many "
+        "cross-validation folds of the whole dataset.",
+    )
+    preprocessing: PreprocessingOptions = Field(default_factory=PreprocessingOptions)
 
 
 class JobProgress(BaseModel):
@@ -137,13 +174,19 @@ class JobList(BaseModel):
 
 
 class DatasetRead(BaseModel):
+    """A dataset name, described by its latest ready version (its latest, if none is)."""
+
     name: str
     description: str
-    n_samples: int
-    n_features: int
+    n_samples: int | None
+    n_features: int | None
     features: list[str]
     target_column: str
     classes: list[str]
+    task: Task | None
+    version: int = Field(ge=1)
+    status: Literal["ingesting", "ready", "failed"]
+    version_count: int = Field(ge=1, description="How many versions the name has.")
     source: Literal["sample", "upload"]
     size: int
     sha256: str
@@ -162,8 +205,15 @@ class HyperparameterRead(BaseModel):
     )
 
 
+class AlgorithmTask(BaseModel):
+    estimator: str = Field(description="The scikit-learn estimator for this task.")
+    hyperparameters: list[HyperparameterRead]
+
+
 class AlgorithmRead(BaseModel):
     name: str
-    estimator: str
+    tasks: list[Task] = Field(description="The dataset tasks this algorithm trains on.")
+    estimator: str = Field(description="The estimator for its first task (see `by_task`).")
     description: str
-    hyperparameters: list[HyperparameterRead]
+    hyperparameters: list[HyperparameterRead] = Field(description="Those of `estimator`.")
+    by_task: dict[Task, AlgorithmTask]

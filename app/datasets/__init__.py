@@ -1,0 +1,1 @@
+"""Datasets: uploaded tables with immutable versions, ingested by a worker job."""

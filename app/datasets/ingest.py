@@ -1,0 +1,59 @@
+"""Ingest: an uploaded file in, a normalised Parquet copy and the dataset's profile out.
+
+Pure and synchronous (paths in, a dict out), so the worker runs it in its process pool. The
+normalised copy holds the features and the target only, with the rows whose target is missing
+dropped and class labels as text: what a training job loads, fast, with no more checks.
+"""
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from app.datasets.profile import profile_table
+from app.datasets.reading import Limits, read_table
+from app.training.tasks import Task
+
+PREVIEW_ROWS = 20
+
+
+def _plain(value: Any) -> Any:
+    """A value MongoDB and FerretDB both store: no NaN or infinity, no bytes or dates."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def preview(table: pa.Table, rows: int = PREVIEW_ROWS) -> list[dict[str, Any]]:
+    """The first rows as objects (FerretDB stores no nested arrays)."""
+    return [{k: _plain(v) for k, v in row.items()} for row in table.slice(0, rows).to_pylist()]
+
+
+def ingest_file(
+    source: Path, destination: Path, *, target: str, task: str | None, limits: Limits
+) -> dict[str, Any]:
+    """Read, validate and profile `source`; write the normalised copy to `destination`.
+    Raises IngestFailed naming the problem."""
+    table, kind = read_table(source, limits)
+    first_rows = preview(table)
+    table, profile = profile_table(table, target, Task(task) if task else None)
+    pq.write_table(table.select([*profile["features"], target]), destination)
+    return profile | {"format": kind, "preview": first_rows}
+
+
+def training_frame(payload: bytes, features: list[str], target: str) -> tuple[pd.DataFrame, Any]:
+    """The features (a missing value is NaN in every column, as read_csv gives a user) and
+    the target, from a normalised copy."""
+    frame = pq.read_table(io.BytesIO(payload)).to_pandas()
+    X = frame[features]
+    for name in X.columns:
+        if X[name].dtype == object:
+            X[name] = X[name].where(X[name].notna(), np.nan)
+    return X, frame[target].to_numpy()

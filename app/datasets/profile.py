@@ -1,0 +1,165 @@
+"""Schema and profile of a table: each column's type, gaps and summary, the target's task.
+
+Types: numeric, boolean, categorical (text). Text that looks like an identifier (a distinct
+value on almost every row) or has too many categories to learn from, and columns of types a
+pipeline cannot take (dates, binary, all missing), are kept in the file but excluded from the
+features by default, each with its reason.
+
+The target decides the task: classification for text, booleans and integers with few distinct
+values; regression for other numbers. An upload may override it. Rows whose target is missing
+are dropped (and counted); a target that cannot be learned from is refused.
+"""
+
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from app.datasets.reading import IngestFailed
+from app.training.tasks import Task
+
+MAX_CLASSES_FROM_INTEGERS = 20
+HIGH_CARDINALITY = 1000
+IDENTIFIER_SHARE = 0.95
+MIN_ROWS_PER_CLASS = 2
+
+
+def column_type(column: pa.ChunkedArray) -> str | None:
+    kind = column.type
+    if pa.types.is_boolean(kind):
+        return "boolean"
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return "numeric"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "categorical"
+    if pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type):
+        return "categorical"
+    return None
+
+
+def _summary(column: pa.ChunkedArray) -> dict[str, Any]:
+    bounds = pc.min_max(column)
+    mean = pc.mean(column).as_py()
+    return {"min": bounds["min"].as_py(), "mean": mean, "max": bounds["max"].as_py()}
+
+
+def _exclusion(kind: str | None, column: pa.ChunkedArray, distinct: int | None) -> str | None:
+    present = len(column) - column.null_count
+    if present == 0:
+        return "all values are missing"
+    if kind is None:
+        return f"type {column.type} is not numeric, boolean or text"
+    if kind == "categorical" and distinct is not None:
+        if present > 20 and distinct >= IDENTIFIER_SHARE * present:
+            return "identifier-like: a distinct value on almost every row"
+        if distinct > HIGH_CARDINALITY:
+            return f"high cardinality: {distinct} distinct values"
+    return None
+
+
+def profile_column(name: str, column: pa.ChunkedArray) -> dict[str, Any]:
+    """One column's entry in the dataset's schema."""
+    kind = column_type(column)
+    distinct = pc.count_distinct(column).as_py() if kind in ("categorical", "boolean") else None
+    reason = _exclusion(kind, column, distinct)
+    entry: dict[str, Any] = {
+        "name": name,
+        "type": kind or "unsupported",
+        "missing": column.null_count,
+        "excluded": reason is not None,
+        "reason": reason,
+        "distinct": distinct,
+    }
+    if kind == "numeric" and column.null_count < len(column):
+        entry |= _summary(column)
+    return entry
+
+
+def infer_task(column: pa.ChunkedArray) -> Task:
+    kind = column.type
+    if pa.types.is_floating(kind):
+        return Task.regression
+    if pa.types.is_integer(kind):
+        distinct = pc.count_distinct(column).as_py()
+        return Task.classification if distinct <= MAX_CLASSES_FROM_INTEGERS else Task.regression
+    return Task.classification
+
+
+def drop_missing_target(table: pa.Table, target: str) -> tuple[pa.Table, int]:
+    if target not in table.column_names:
+        shown = ", ".join(table.column_names[:20])
+        raise IngestFailed(f"target column {target!r} not found; columns: {shown}", column=target)
+    missing = table[target].null_count
+    if missing:
+        table = table.filter(pc.is_valid(table[target]))
+    if table.num_rows == 0:
+        raise IngestFailed(f"target column {target!r} has no values", column=target)
+    return table, missing
+
+
+def classification_target(table: pa.Table, target: str) -> tuple[pa.Table, dict[str, Any]]:
+    """Labels as text; refused when constant or when a class is too small to stratify."""
+    labels = pc.cast(table[target], pa.string())
+    counts = sorted(
+        ((str(row["values"]), int(row["counts"])) for row in pc.value_counts(labels).to_pylist()),
+        key=lambda item: item[0],
+    )
+    if len(counts) < 2:
+        raise IngestFailed(
+            f"target column {target!r} has one value ({counts[0][0]!r}); nothing to learn",
+            column=target,
+        )
+    label, count = min(counts, key=lambda item: item[1])
+    if count < MIN_ROWS_PER_CLASS:
+        raise IngestFailed(
+            f"class {label!r} of target {target!r} has {count} row; each class needs at least "
+            f"{MIN_ROWS_PER_CLASS} to be split into training and test rows",
+            column=target,
+        )
+    table = table.set_column(table.column_names.index(target), target, labels)
+    return table, {"classes": [c for c, _ in counts], "class_counts": _counts(counts)}
+
+
+def _counts(counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    # A list of objects, not {label: n}: a label may hold "." or "$", which keys cannot.
+    return [{"class": label, "count": count} for label, count in counts]
+
+
+def regression_target(table: pa.Table, target: str) -> tuple[pa.Table, dict[str, Any]]:
+    column = table[target]
+    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+        raise IngestFailed(
+            f"regression needs a numeric target; {target!r} is {column.type}", column=target
+        )
+    summary = _summary(column)
+    if summary["min"] == summary["max"]:
+        raise IngestFailed(
+            f"target column {target!r} has one value ({summary['min']}); nothing to learn",
+            column=target,
+        )
+    column = pc.cast(column, pa.float64())
+    return table.set_column(table.column_names.index(target), target, column), {
+        "classes": [],
+        "target_summary": summary,
+    }
+
+
+def profile_table(table: pa.Table, target: str, task: Task | None) -> tuple[pa.Table, dict]:
+    """The training-ready table (missing targets dropped, labels as text) and its profile."""
+    table, dropped = drop_missing_target(table, target)
+    task = task or infer_task(table[target])
+    shape = classification_target if task is Task.classification else regression_target
+    table, described = shape(table, target)
+    columns = [profile_column(name, table[name]) for name in table.column_names if name != target]
+    features = [c["name"] for c in columns if not c["excluded"]]
+    if not features:
+        raise IngestFailed("no feature columns left: every column but the target is excluded")
+    return table, described | {
+        "task": task.value,
+        "target_column": target,
+        "columns": columns,
+        "features": features,
+        "n_samples": table.num_rows,
+        "n_features": len(features),
+        "rows_dropped": dropped,
+    }

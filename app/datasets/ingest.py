@@ -5,13 +5,10 @@ normalised copy holds the features and the target only, with the rows whose targ
 dropped and class labels as text: what a training job loads, fast, with no more checks.
 """
 
-import io
 import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -46,14 +43,3 @@ def ingest_file(
     table, profile = profile_table(table, target, Task(task) if task else None)
     pq.write_table(table.select([*profile["features"], target]), destination)
     return profile | {"format": kind, "preview": first_rows}
-
-
-def training_frame(payload: bytes, features: list[str], target: str) -> tuple[pd.DataFrame, Any]:
-    """The features (a missing value is NaN in every column, as read_csv gives a user) and
-    the target, from a normalised copy."""
-    frame = pq.read_table(io.BytesIO(payload)).to_pandas()
-    X = frame[features]
-    for name in X.columns:
-        if X[name].dtype == object:
-            X[name] = X[name].where(X[name].notna(), np.nan)
-    return X, frame[target].to_numpy()

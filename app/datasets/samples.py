@@ -14,10 +14,9 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from sklearn.datasets import load_iris, load_wine
@@ -26,17 +25,27 @@ from app.datasets import store
 from app.datasets.ingest import ingest_file
 from app.datasets.reading import Limits
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 TARGET_COLUMN = "target"
 SAMPLE_LIMITS = Limits(max_rows=1000, max_columns=100, max_column_name_length=64)
 
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """A sample's feature table (columns named as the features) and string labels."""
+    """A sample's feature values, their names, and string labels."""
 
     features: list[str]
-    X: pd.DataFrame
+    values: np.ndarray
     y: np.ndarray
+
+    @property
+    def X(self) -> "pd.DataFrame":
+        """The features as a table with named columns, as a pipeline takes them."""
+        import pandas as pd  # the API never needs pandas: only tests and tools ask for this
+
+        return pd.DataFrame(self.values, columns=self.features)
 
 
 def _snake(name: str) -> str:
@@ -57,7 +66,7 @@ def bundled_samples() -> dict[str, tuple[str, Dataset]]:
         labels = np.asarray(bunch.target_names)[bunch.target]
         samples[name] = (
             description,
-            Dataset(features, pd.DataFrame(bunch.data, columns=features), labels),
+            Dataset(features, bunch.data, labels),
         )
     return samples
 
@@ -66,7 +75,7 @@ def to_csv(dataset: Dataset) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*dataset.features, TARGET_COLUMN])
-    for row, label in zip(dataset.X.to_numpy().tolist(), dataset.y.tolist(), strict=True):
+    for row, label in zip(dataset.values.tolist(), dataset.y.tolist(), strict=True):
         writer.writerow([*(repr(v) for v in row), label])
     return buffer.getvalue().encode()
 

@@ -14,11 +14,11 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import sklearn
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from app.datasets.ingest import training_frame
 from app.training.algorithms import ALGORITHMS, takes_random_state
 from app.training.evaluation import cross_validation, evaluate, json_safe
 from app.training.pipeline import NUMERIC, Preprocessing, build_pipeline, input_schema
@@ -128,6 +128,17 @@ def fit_and_evaluate(spec: FitSpec, X: pd.DataFrame, y: np.ndarray) -> FitResult
         messages,
         input_schema(model, feature_columns(spec, X)),
     )
+
+
+def training_frame(payload: bytes, features: list[str], target: str) -> tuple[pd.DataFrame, Any]:
+    """The features (a missing value is NaN in every column, as read_csv gives a user) and
+    the target, from a dataset version's normalised copy."""
+    frame = pq.read_table(io.BytesIO(payload)).to_pandas()
+    X = frame[features]
+    for name in X.columns:
+        if X[name].dtype == object:
+            X[name] = X[name].where(X[name].notna(), np.nan)
+    return X, frame[target].to_numpy()
 
 
 def fit_normalised(spec: FitSpec, payload: bytes, features: list[str], target: str) -> FitResult:

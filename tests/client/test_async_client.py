@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import joblib
+import pandas as pd
 import pytest
 from arq import Worker
 from asgi_lifespan import LifespanManager
@@ -60,7 +61,8 @@ async def test_download_to_a_stream_loads_and_predicts(tf: AsyncTensorFleetClien
     assert saved.sha256 == model.sha256 == hashlib.sha256(sink.getvalue()).hexdigest()
     assert saved.size == model.size and saved.path is None
     sink.seek(0)
-    assert joblib.load(sink).predict([[6.7, 3.0, 5.2, 2.3]])[0] == "virginica"
+    row = pd.DataFrame([[6.7, 3.0, 5.2, 2.3]], columns=model.features)
+    assert joblib.load(sink).predict(row)[0] == "virginica"
 
 
 async def test_delete_then_the_model_is_not_found(tf: AsyncTensorFleetClient) -> None:

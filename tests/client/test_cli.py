@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 import joblib
+import pandas as pd
 import pytest
 
 from devstack.services import free_port
@@ -89,7 +90,8 @@ def test_train_then_every_model_command(
         )
     )
     assert saved["sha256"] == model["sha256"]
-    assert joblib.load(saved["path"]).predict([[5.1, 3.5, 1.4, 0.2]])[0] == "setosa"
+    row = pd.DataFrame([[5.1, 3.5, 1.4, 0.2]], columns=model["features"])
+    assert joblib.load(saved["path"]).predict(row)[0] == "setosa"
     deleted = tensorfleet("--url", live.url, "models", "delete", job["model_id"], "--yes")
     assert deleted.code == 0 and job["model_id"] in deleted.stdout
     one_line_error(

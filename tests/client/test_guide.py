@@ -45,6 +45,14 @@ def test_the_bash_blocks(live: Server, tmp_path: Path) -> None:
     assert "exit code 3" in out and "exit code 1" in out
     assert '"predictions":["setosa"]' in out and '"predictions":["virginica"]' in out
     assert (tmp_path / "predictions.csv").read_text().startswith("prediction,proba_setosa,")
+    assert "classification 300 rows; features: ['age', 'plan', 'city', 'member', 'spend']" in out
+    assert "customer_id categorical missing 0 identifier-like" in out
+    assert "regression: R2 0.9" in out
+    predictions = next(line for line in out.splitlines() if line.startswith("predictions:"))
+    assert set(predictions.split(":", 1)[1].strip(" []").replace("'", "").split(", ")) <= {
+        "yes",
+        "no",
+    }
 
 
 def test_the_python_blocks(live: Server, tmp_path: Path) -> None:

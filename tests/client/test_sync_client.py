@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import joblib
+import pandas as pd
 import pytest
 
 from devstack.services import free_port
@@ -43,7 +44,8 @@ def test_train_wait_download_to_a_path_and_delete(tf: TensorFleetClient, tmp_pat
     saved = tf.download_model(model.id, tmp_path / "forest.joblib")
     assert saved.path == tmp_path / "forest.joblib" and not list(tmp_path.glob("*.part"))
     assert hashlib.sha256(saved.path.read_bytes()).hexdigest() == model.sha256
-    assert joblib.load(saved.path).predict([[0.0] * 13]).shape == (1,)
+    row = pd.DataFrame([[0.0] * 13], columns=model.features)
+    assert joblib.load(saved.path).predict(row).shape == (1,)
     tf.delete_model(model.id)
     with pytest.raises(NotFound):
         tf.download_model(model.id, tmp_path / "gone.joblib")

@@ -91,11 +91,13 @@ def check_prediction(path: Path, model: ModelRead) -> float:
     """Load the downloaded file and predict the whole dataset; its accuracy on it."""
     import joblib  # scikit-learn and joblib load in seconds: only the demo needs them
     import numpy as np
+    import pandas as pd
     from sklearn import datasets as samples
 
     estimator = joblib.load(path)
     data = getattr(samples, SAMPLES[model.dataset_name])()
-    predictions = estimator.predict(data.data)  # class names, as in model.classes
+    rows = pd.DataFrame(data.data, columns=model.features)  # a pipeline takes named columns
+    predictions = estimator.predict(rows)  # class names, as in model.classes
     return float(np.mean(predictions == data.target_names[data.target]))
 
 

@@ -167,6 +167,8 @@ class Settings(BaseSettings):
         ge=1,
         le=64,
         description="Threads that run the predictions too big to run inline and model loads.",
+    )
+
     # Datasets (uploads are refused with a 4xx, ingest fails naming the limit)
     dataset_max_bytes: int = Field(
         default=200 * 1024 * 1024,

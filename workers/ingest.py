@@ -60,7 +60,9 @@ async def fail(db: AsyncDatabase, document: dict[str, Any], error: dict[str, Any
     return "failed"
 
 
-async def profile_file(ctx: dict[str, Any], document: dict[str, Any], directory: Path):
+async def profile_file(
+    ctx: dict[str, Any], document: dict[str, Any], directory: Path
+) -> tuple[dict[str, Any], Path]:
     """Run ingest_file in the pool on the downloaded upload; (profile, normalised path)."""
     worker = worker_context(ctx)
     source, destination = directory / "upload", directory / "normalised.parquet"

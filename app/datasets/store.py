@@ -43,6 +43,8 @@ async def _next_version(db: AsyncDatabase, name: str) -> int:
     counter = await db[DATASETS].find_one_and_update(
         {"name": name}, {"$inc": {"last_version": 1}}, return_document=ReturnDocument.AFTER
     )
+    if counter is None:
+        raise RuntimeError(f"dataset {name!r} has no document to count its versions")
     return int(counter["last_version"])
 
 

@@ -91,7 +91,8 @@ def feature_columns(spec: FitSpec, X: pd.DataFrame) -> list[dict[str, Any]]:
     return spec.columns or [{"name": str(name), "type": NUMERIC} for name in X.columns]
 
 
-def split(spec: FitSpec, X: pd.DataFrame, y: np.ndarray):
+def split(spec: FitSpec, X: pd.DataFrame, y: np.ndarray) -> list[Any]:
+    """X_train, X_test, y_train, y_test: stratified for classification."""
     stratify = y if spec.task is Task.classification else None
     return train_test_split(
         X, y, test_size=spec.test_size, random_state=spec.random_state, stratify=stratify
@@ -114,7 +115,7 @@ def fit_and_evaluate(spec: FitSpec, X: pd.DataFrame, y: np.ndarray) -> FitResult
         started = time.perf_counter()
         model.fit(X_train, y_train)
         fit_seconds = time.perf_counter() - started
-        metrics = evaluate(spec.task, model, X_train, y_train, X_test, y_test)
+        metrics = evaluate(spec.task, model, (X_train, y_train, X_test, y_test))
         if spec.cv:
             metrics["cv"] = cross_validation(spec.task, model, X, y, spec.cv, spec.random_state)
     metrics["fit_seconds"] = round(fit_seconds, 6)

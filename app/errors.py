@@ -101,7 +101,10 @@ def _job_ended(request: Request, exc: JobAlreadyEnded) -> Response:
 
 
 def _upload_refused(request: Request, exc: UploadRefused) -> Response:
-    """413 (too large), 415 (neither CSV nor Parquet) or 422 (empty): nothing was stored."""
+    """413 (too large), 415 (neither CSV nor Parquet) or 422 (empty, in FastAPI's shape
+    naming the body): nothing was stored."""
+    if exc.status == 422:
+        return validation_error(("body",), exc.message)
     return JSONResponse(status_code=exc.status, content={"detail": exc.message})
 
 

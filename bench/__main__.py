@@ -6,7 +6,7 @@ table (stdout, and bench/RESULTS.md for a full run into the default output folde
     python -m bench                    everything, MLflow included (installs its own venv)
     python -m bench --quick            tiny sizes, no MLflow: checks the harness (make test)
     python -m bench --only registry    one section (repeatable): train, throughput, registry,
-                                       download, inference
+                                       download, inference, ingest
     python -m bench --mongodb-url URL  against that MongoDB (e.g. MongoDB 7), not FerretDB
 """
 
@@ -21,11 +21,11 @@ from typing import Any
 
 import httpx
 
-from bench import download, inference, mlflow_bridge, registry, report, throughput, train
+from bench import download, inference, ingest, mlflow_bridge, registry, report, throughput, train
 from bench.stack import Stack
 
 BENCH = Path(__file__).resolve().parent
-SECTIONS = ("train", "throughput", "registry", "download", "inference")
+SECTIONS = ("train", "throughput", "registry", "download", "inference", "ingest")
 
 FULL: dict[str, Any] = {
     "warmup": 2,
@@ -45,6 +45,8 @@ FULL: dict[str, Any] = {
     "download_reps": 5,
     "inference_concurrency": 8,
     "inference_seconds": 10,
+    "ingest_mb": 100,
+    "ingest_reps": 3,
 }
 QUICK: dict[str, Any] = {
     "warmup": 1,
@@ -64,6 +66,8 @@ QUICK: dict[str, Any] = {
     "download_reps": 1,
     "inference_concurrency": 2,
     "inference_seconds": 0.5,
+    "ingest_mb": 2,
+    "ingest_reps": 1,
 }
 
 
@@ -139,6 +143,8 @@ def run_sections(stack: Stack, args: argparse.Namespace, config: dict, status: d
         guarded("download", results, lambda: download.run(stack, config, api_pid))
     if "inference" in sections:
         guarded("inference", results, lambda: inference.run(stack, config, work, status))
+    if "ingest" in sections:
+        guarded("ingest", results, lambda: ingest.run(stack, config, api_pid))
     return results
 
 

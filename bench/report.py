@@ -217,6 +217,25 @@ def inference_targets(inf: dict[str, Any]) -> list[tuple[str, str, bool | None]]
     return out
 
 
+def ingest_section(ing: dict[str, Any]) -> list[str]:
+    rows = [
+        [label, ms(d["median_ms"]), f"{d['median_mb_per_s']:.1f}"]
+        for label, d in (
+            ("upload to ready (POST /datasets, worker ingest)", ing["api"]),
+            ("floor: pyarrow.csv.read_csv, one process", ing["floor"]),
+        )
+    ]
+    return [
+        "",
+        f"### 6. Ingest of a {ing['size_mb']} MiB CSV ({ing['api']['n']} runs each)",
+        "",
+        *table(["", "med ms", "MB/s (med)"], rows),
+        "",
+        f"Ingest / floor throughput: {x(ing['api_over_floor_throughput'])}; API RSS growth "
+        f"during the upload, max over runs: {ing['api_rss_growth_mb']['max']:.1f} MiB.",
+    ]
+
+
 def verdict(met: bool | None) -> str:
     return "n/a" if met is None else ("met" if met else "**missed**")
 
@@ -249,6 +268,10 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         out.append(("download RSS growth < 32 MB", f"{growth:.1f} MiB", growth < 32))
     if inf := results.get("inference"):
         out += inference_targets(inf)
+    if ing := results.get("ingest"):
+        share, growth = ing["api_over_floor_throughput"], ing["api_rss_growth_mb"]["max"]
+        out.append(("ingest ≥ 50% of pyarrow read", f"{share:.0%}", share >= 0.5))
+        out.append(("upload RSS growth < 32 MB", f"{growth:.1f} MiB", growth < 32))
     return out
 
 
@@ -271,6 +294,7 @@ def markdown(results: dict[str, Any]) -> str:
         "registry": registry_section,
         "download": download_section,
         "inference": inference_section,
+        "ingest": ingest_section,
     }
     for key, render in sections.items():
         if key in results:

@@ -114,3 +114,11 @@ def test_prints_the_markdown_table(quick_run: tuple[dict, str]) -> None:
     for heading in (*headings, "### 5. Inference"):
         assert heading in stdout
     assert "### Targets" in stdout
+
+
+def test_reports_ingest_throughput_and_upload_memory(quick_run: tuple[dict, str]) -> None:
+    ingest = quick_run[0]["ingest"]
+    assert ingest["size_mb"] >= 2
+    assert ingest["api"]["median_mb_per_s"] > 0 and ingest["floor"]["median_mb_per_s"] > 0
+    assert ingest["api_rss_growth_mb"]["max"] is not None
+    assert "Ingest of a" in quick_run[1] and "ingest ≥ 50% of pyarrow read" in quick_run[1]

@@ -61,6 +61,8 @@ async def test_training_on_a_version_still_ingesting_is_refused(
     assert "is still ingesting" in refused.json()["detail"][0]["msg"]
     pinned = await client.post("/train", json=body | {"dataset_version": 1})
     assert pinned.status_code == 422 and "still ingesting" in pinned.json()["detail"][0]["msg"]
+    listed = {d["name"]: d for d in (await client.get("/datasets")).json()}
+    assert (listed["pending"]["status"], listed["pending"]["n_samples"]) == ("ingesting", None)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +82,7 @@ async def test_what_the_first_bytes_refuse_is_a_4xx_at_once(
     words: str,
 ) -> None:
     response = await upload(client, name, "label", payload)
-    assert response.status_code == status and words in response.json()["detail"]
+    assert response.status_code == status and words in str(response.json()["detail"])
     await assert_nothing_stored(resources, name)
 
 

@@ -158,4 +158,5 @@ def _arrays_in_arrays(value: Any) -> bool:
 
 def test_what_is_stored_has_no_nested_arrays() -> None:
     result = fit_customers("gradient_boosting", Task.classification, cv=3)
-    assert not _arrays_in_arrays([result.metrics, result.hyperparameters, result.input_schema])
+    for stored in (result.metrics, result.hyperparameters, result.input_schema):
+        assert not _arrays_in_arrays(stored)

@@ -178,12 +178,12 @@ class DatasetRead(BaseModel):
 
     name: str
     description: str
-    n_samples: int | None
-    n_features: int | None
-    features: list[str]
+    n_samples: int | None = Field(default=None, description="Null until a version is ready.")
+    n_features: int | None = None
+    features: list[str] = Field(default_factory=list)
     target_column: str
-    classes: list[str]
-    task: Task | None
+    classes: list[str] = Field(default_factory=list)
+    task: Task | None = None
     version: int = Field(ge=1)
     status: Literal["ingesting", "ready", "failed"]
     version_count: int = Field(ge=1, description="How many versions the name has.")

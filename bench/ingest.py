@@ -1,0 +1,108 @@
+"""Figure 5: ingesting an uploaded CSV against reading it with pyarrow in one process.
+
+The file (`ingest_mb` MiB of a customers-like table: numbers, text categories, gaps) is written
+once. TensorFleet's time runs from the first byte of `POST /datasets` to the version's `ready`
+(upload streamed into GridFS, the worker's download, parse, validation, profile and normalised
+Parquet copy, and the polls); the floor is `pyarrow.csv.read_csv` of the same file here. The
+API process's RSS is sampled during the upload; its growth is the peak minus the RSS before.
+"""
+
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow.csv as pcsv
+
+from bench.download import MIB, PeakRss
+from bench.stack import Stack
+from bench.stats import summarize
+
+POLL_SECONDS = 0.05
+UPLOAD_CHUNK = MIB
+
+
+def write_table(path: Path, size: int) -> int:
+    """A CSV of about `size` bytes; returns its exact size."""
+    rng = random.Random(5)
+    plans, cities = ["basic", "plus", "pro"], ["Lyon", "Oslo", "Porto", "Turin", ""]
+    with path.open("w") as out:
+        out.write("customer_id,age,plan,city,member,spend,churned\n")
+        row = 0
+        while out.tell() < size:
+            lines = []
+            for _ in range(10_000):
+                age = "" if row % 9 == 0 else f"{rng.gauss(45, 12):.1f}"
+                spend = f"{rng.uniform(10, 200):.2f}"
+                member = "true" if rng.random() < 0.5 else "false"
+                churned = "yes" if rng.random() < 0.3 else "no"
+                plan, city = rng.choice(plans), rng.choice(cities)
+                lines.append(f"C{row},{age},{plan},{city},{member},{spend},{churned}\n")
+                row += 1
+            out.write("".join(lines))
+    return path.stat().st_size
+
+
+def chunks(path: Path) -> Any:
+    with path.open("rb") as source:
+        while chunk := source.read(UPLOAD_CHUNK):
+            yield chunk
+
+
+def wait_ready(client: httpx.Client, location: str) -> dict[str, Any]:
+    while True:
+        version: dict[str, Any] = client.get(location).json()
+        if version["status"] != "ingesting":
+            return version
+        time.sleep(POLL_SECONDS)
+
+
+def api_ingest(client: httpx.Client, path: Path, name: str, pid: int) -> tuple[float, float]:
+    """(seconds from the upload's start to `ready`, API RSS growth MiB during the upload)."""
+    params = {"name": name, "target": "churned"}
+    started = time.perf_counter()
+    with PeakRss(pid) as rss:
+        response = client.post("/datasets", params=params, content=chunks(path))
+    response.raise_for_status()
+    version = wait_ready(client, response.headers["Location"])
+    if version["status"] != "ready":
+        raise RuntimeError(f"ingest failed: {version['error']}")
+    return time.perf_counter() - started, rss.growth_mb
+
+
+def floor_read(path: Path) -> float:
+    started = time.perf_counter()
+    pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
+    return time.perf_counter() - started
+
+
+def rate(size: int, seconds: list[float]) -> dict[str, Any]:
+    summary = summarize(seconds)
+    summary["median_mb_per_s"] = round(size / MIB / (summary["median_ms"] / 1000), 1)
+    return summary
+
+
+def run(stack: Stack, config: dict, api_pid: int) -> dict[str, Any]:
+    path = stack.work_dir / "ingest.csv"
+    size = write_table(path, config["ingest_mb"] * MIB)
+    api_seconds, growth, floor_seconds = [], [], []
+    stack.start_workers(1)
+    try:
+        with httpx.Client(base_url=stack.base_url, timeout=600) as client:
+            for rep in range(config["ingest_reps"]):  # interleaved with the floor
+                seconds, grown = api_ingest(client, path, f"bench-ingest-{rep}", api_pid)
+                api_seconds.append(seconds)
+                growth.append(grown)
+                floor_seconds.append(floor_read(path))
+    finally:
+        stack.stop_workers()
+        path.unlink(missing_ok=True)
+    api, floor = rate(size, api_seconds), rate(size, floor_seconds)
+    return {
+        "size_mb": round(size / MIB, 1),
+        "api": api,
+        "floor": floor,
+        "api_over_floor_throughput": round(api["median_mb_per_s"] / floor["median_mb_per_s"], 3),
+        "api_rss_growth_mb": {"max": max(growth), "all": growth},
+    }

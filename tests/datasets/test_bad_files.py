@@ -14,6 +14,7 @@ from app.config import Settings
 from app.resources import Resources
 from tests.conftest import SettingsFactory
 from tests.datasets.conftest import csv_bytes, ingested, upload
+from tests.support import wait_for
 from tests.tables import customers
 
 MAX_BYTES = 64 * 1024
@@ -45,7 +46,12 @@ async def assert_failed(
     """Ingest ends `failed`; the upload's file is gone. Returns the error."""
     version = await ingested(client, name, target, payload)
     assert version["status"] == "failed", version
-    assert await resources.db["datasets.files"].count_documents({"filename": f"{name}.upload"}) == 0
+
+    async def removed() -> bool:  # the worker removes the upload right after it ends the version
+        files = resources.db["datasets.files"]
+        return await files.count_documents({"filename": f"{name}.upload"}) == 0
+
+    await wait_for(removed, timeout=30)
     return version["error"]
 
 

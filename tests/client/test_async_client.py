@@ -108,6 +108,8 @@ async def test_catalogue_jobs_statistics_and_health(tf: AsyncTensorFleetClient) 
         "logistic_regression",
         "svm",
         "decision_tree",
+        "ridge",
+        "gradient_boosting",
     }
     assert (await tf.get_dataset("wine")).n_features == 13
     failed = await tf.list_jobs(status="failed")

@@ -42,6 +42,8 @@ def test_health_datasets_algorithms(live: Server, tensorfleet: Tensorfleet) -> N
         "logistic_regression",
         "svm",
         "decision_tree",
+        "ridge",
+        "gradient_boosting",
     }
     table = tensorfleet("--url", live.url, "datasets")
     assert table.code == 0 and "iris" in table.stdout and "178" in table.stdout
@@ -204,15 +206,15 @@ def test_the_console_script(live: Server) -> None:
 
 
 def test_the_demo(live: Server, tensorfleet: Tensorfleet, tmp_path: Path) -> None:
-    """What `make demo` runs: 8 models, the best downloaded and checked, one deleted."""
+    """What `make demo` runs: 5 classifiers x 2 datasets, the best checked, one deleted."""
     result = tensorfleet("--url", live.url, "demo", "--output", str(tmp_path))
     assert result.code == 0, result.stdout + result.stderr
-    assert "Trained models (8 of 8)" in result.stdout
+    assert "Trained models (10 of 10)" in result.stdout
     assert "loaded with joblib; predicts" in result.stdout
     assert (
-        "it is gone (404)" in result.stdout and "demo complete: 8 models trained" in result.stdout
+        "it is gone (404)" in result.stdout and "demo complete: 10 models trained" in result.stdout
     )
     (downloaded,) = tmp_path.glob("demo-*.joblib")
     assert hasattr(joblib.load(downloaded), "predict")
     remaining = ok_json(tensorfleet("--url", live.url, "models", "list", "--all", "--json"))
-    assert len([m for m in remaining if m["name"].startswith("demo-")]) == 7
+    assert len([m for m in remaining if m["name"].startswith("demo-")]) == 9

@@ -101,7 +101,7 @@ def test_validation_error_carries_the_field(tf: TensorFleetClient) -> None:
 
 def test_catalogue_statistics_and_health(tf: TensorFleetClient) -> None:
     assert [d.name for d in tf.list_datasets()] == ["iris", "wine"]
-    assert len(tf.list_algorithms()) == 4
+    assert len(tf.list_algorithms()) == 6
     assert tf.statistics().total_models >= 1
     assert tf.health().dependencies["mongodb"].status == "up"
 

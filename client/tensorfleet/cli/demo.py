@@ -38,7 +38,8 @@ def step(title: str) -> None:
 
 
 def submit_all(client: TensorFleetClient, dataset_names: list[str]) -> list[str]:
-    names = [a.name for a in client.list_algorithms()]
+    # The samples are classification datasets: every algorithm that classifies.
+    names = [a.name for a in client.list_algorithms() if "classification" in a.tasks]
     jobs = [
         client.train(dataset_name=d, algorithm=a, model_name=f"demo-{d}-{a}")
         for d in dataset_names
@@ -135,7 +136,7 @@ def demo(
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each job.")] = 600.0,
 ) -> None:
-    """Run the seed's demo: train 4 algorithms on Iris and Wine, compare, download, delete."""
+    """Run the seed's demo: train every classifier on Iris and Wine, compare, download, delete."""
     names = dataset or list(SAMPLES)
     if unknown := sorted(set(names) - set(SAMPLES)):
         raise typer.BadParameter(f"no sample copy of {unknown}", param_hint="'--dataset'")

@@ -236,6 +236,22 @@ def ingest_section(ing: dict[str, Any]) -> list[str]:
     ]
 
 
+def download_targets(dl: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    share, growth = dl["api_over_floor_throughput"], dl["api_rss_growth_mb"]["max"]
+    return [
+        ("download ≥ 70% of floor", f"{share:.0%}", share >= 0.7),
+        ("download RSS growth < 32 MB", f"{growth:.1f} MiB", growth < 32),
+    ]
+
+
+def ingest_targets(ing: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    share, growth = ing["api_over_floor_throughput"], ing["api_rss_growth_mb"]["max"]
+    return [
+        ("ingest ≥ 50% of pyarrow read", f"{share:.0%}", share >= 0.5),
+        ("upload RSS growth < 32 MB", f"{growth:.1f} MiB", growth < 32),
+    ]
+
+
 def verdict(met: bool | None) -> str:
     return "n/a" if met is None else ("met" if met else "**missed**")
 
@@ -262,16 +278,14 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                 met = p99 < 15 and over is not None and over <= 3
                 label = f"{size['models']:,} models, {name}: p99 < 15 ms and ≤ 3x floor"
                 out.append((label, f"{ms(p99)} ms, {x(over)}x", met))
-    if dl := results.get("download"):
-        share, growth = dl["api_over_floor_throughput"], dl["api_rss_growth_mb"]["max"]
-        out.append(("download ≥ 70% of floor", f"{share:.0%}", share >= 0.7))
-        out.append(("download RSS growth < 32 MB", f"{growth:.1f} MiB", growth < 32))
-    if inf := results.get("inference"):
-        out += inference_targets(inf)
-    if ing := results.get("ingest"):
-        share, growth = ing["api_over_floor_throughput"], ing["api_rss_growth_mb"]["max"]
-        out.append(("ingest ≥ 50% of pyarrow read", f"{share:.0%}", share >= 0.5))
-        out.append(("upload RSS growth < 32 MB", f"{growth:.1f} MiB", growth < 32))
+    sections = (
+        ("download", download_targets),
+        ("inference", inference_targets),
+        ("ingest", ingest_targets),
+    )
+    for key, section_targets in sections:
+        if key in results:
+            out += section_targets(results[key])
     return out
 
 

@@ -74,9 +74,11 @@ async def validate_request(
     dataset = await resolve_for_training(db, request.dataset_name, request.dataset_version)
     task = Task(dataset["task"])
     algorithm = ALGORITHMS[request.algorithm]
+    # The cost bounds are the algorithm's, whatever the task: checked first, as cheapest.
+    check_cost(
+        request.algorithm, request.hyperparameters, merged_bounds(settings.hyperparameter_bounds)
+    )
     algorithm.estimator(task)  # UnsupportedTask names the algorithms that fit
-    bounds = merged_bounds(settings.hyperparameter_bounds)
-    check_cost(request.algorithm, request.hyperparameters, bounds)
     check_hyperparameters(algorithm, request.hyperparameters, task)
     if task is Task.classification:
         check_split(request.test_size, dataset["n_samples"], len(dataset["classes"]))

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import psutil
 from arq import Worker
 from asgi_lifespan import LifespanManager
 
@@ -31,6 +32,7 @@ from app.config import Settings
 from app.main import create_app
 from app.resources import Resources, open_resources
 from devstack.services import Service, ferretdb_service, free_port, redis_service, stop_process
+from workers.pool import FitPool
 from workers.worker import build_worker
 
 PROJECT = Path(__file__).resolve().parents[1]  # the repository root
@@ -287,3 +289,26 @@ async def wait_for_stage(
 
 async def job_states(http: httpx.AsyncClient, job_ids: list[str]) -> dict[str, str]:
     return {job_id: (await read_job(http, job_id))["status"] for job_id in job_ids}
+
+
+def pool_cpu_seconds(pool: FitPool) -> dict[int, float]:
+    """CPU seconds used so far by each live process of a fit pool."""
+    used = {}
+    for slot in list(pool.slots):
+        with contextlib.suppress(psutil.NoSuchProcess, ValueError):
+            used[slot.process.pid] = sum(psutil.Process(slot.process.pid).cpu_times()[:2])
+    return used
+
+
+async def wait_until_pool_idle(pool: FitPool, timeout: float = 20) -> None:
+    """Returns once a whole second passes in which the pool's processes together use under
+    0.05 s of CPU. A fit never pauses, so one still running never gives such a second; a
+    replacement slot may spend a moment starting (imports, BLAS buffers) before it waits idle
+    on its pipe. Fails with TimeoutError when the pool stays busy."""
+    async with asyncio.timeout(timeout):
+        while True:
+            before = pool_cpu_seconds(pool)
+            await asyncio.sleep(1)
+            after = pool_cpu_seconds(pool)
+            if sum(after[pid] - seconds for pid, seconds in before.items() if pid in after) < 0.05:
+                return

@@ -11,7 +11,7 @@ from arq.constants import in_progress_key_prefix, job_key_prefix
 from app.config import Settings
 from app.resources import Resources
 from app.training import jobs
-from tests.support import SettingsFactory, wait_for_job, wait_for_stage
+from tests.support import SettingsFactory, wait_for_job, wait_for_stage, wait_until_pool_idle
 from workers.context import worker_context
 from workers.pool import FitPool
 from workers.requeue import requeue_lost_jobs
@@ -56,13 +56,6 @@ async def fitting_pid(pool: FitPool) -> int:
                     return pid
 
 
-async def assert_pool_idle(pool: FitPool) -> None:
-    """No pool process uses the CPU: an idle one waits on its pipe and uses none at all."""
-    before = {slot.process.pid: cpu_seconds(slot.process.pid) for slot in list(pool.slots)}
-    await asyncio.sleep(1)
-    assert sum(cpu_seconds(pid) - seconds for pid, seconds in before.items() if pid) < 0.1
-
-
 async def start_long_fit(client: httpx.AsyncClient, worker: Worker) -> tuple[str, int]:
     job_id = (await client.post("/train", json=LONG_FIT)).json()["job_id"]
     job = await wait_for_stage(client, job_id, "fitting")
@@ -83,7 +76,7 @@ async def test_a_job_past_its_timeout_has_its_fit_process_killed(
     job = await wait_for_job(client, job_id, timeout=JOB_TIMEOUT_SECONDS + 60)
     assert job["status"] == "failed" and job["error"]["type"] == "JobTimeout", job
     assert not psutil.pid_exists(pid), "the fit went on after its job timed out"
-    await assert_pool_idle(worker_context(worker.ctx).pool)
+    await wait_until_pool_idle(worker_context(worker.ctx).pool)
     await assert_next_job_runs(client)
 
 
@@ -97,7 +90,7 @@ async def test_a_cancelled_job_has_its_fit_process_killed(
             if not psutil.pid_exists(pid):
                 break
             await asyncio.sleep(0.05)
-    await assert_pool_idle(worker_context(worker.ctx).pool)
+    await wait_until_pool_idle(worker_context(worker.ctx).pool)
     assert (await client.get(f"/jobs/{job_id}")).json()["status"] == "cancelled"
     await assert_next_job_runs(client)
 

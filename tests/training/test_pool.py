@@ -10,6 +10,7 @@ import psutil
 import pytest
 from threadpoolctl import threadpool_info
 
+from tests.support import wait_until_pool_idle
 from workers.fit_process import FitMemoryExceeded
 from workers.pool import FitPool, FitProcessDied, default_threads_per_fit
 
@@ -54,22 +55,6 @@ async def spinning(pool: FitPool, pid_file: Path) -> tuple[asyncio.Task, int]:
             await asyncio.sleep(0.05)
 
 
-def cpu_seconds(pool: FitPool) -> dict[int, float]:
-    return {
-        slot.process.pid: sum(psutil.Process(slot.process.pid).cpu_times()[:2])
-        for slot in list(pool.slots)
-        if slot.process.pid
-    }
-
-
-async def assert_idle(pool: FitPool) -> None:
-    """No pool process uses the CPU: an idle one waits on its pipe and uses none at all."""
-    before = cpu_seconds(pool)
-    await asyncio.sleep(1)
-    after = cpu_seconds(pool)
-    assert sum(after[pid] - seconds for pid, seconds in before.items() if pid in after) < 0.1
-
-
 @pytest.mark.parametrize("threads", [1, 3])
 async def test_every_thread_pool_in_a_fit_process_is_capped(threads: int) -> None:
     pool = FitPool(2, threads_per_fit=threads)
@@ -109,7 +94,7 @@ async def test_a_cancelled_call_kills_its_process_and_the_next_call_runs(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not psutil.pid_exists(pid), "the cancelled fit's process is still there"
-    await assert_idle(pool)
+    await wait_until_pool_idle(pool)
     pids = await asyncio.gather(pool.run(os.getpid), pool.run(os.getpid))
     assert pid not in pids and len(set(pids)) == 2
 

@@ -6,6 +6,9 @@ minute) puts such jobs back on the queue. A job arq gave up on without our funct
 it (its retries ran out, say while MongoDB was down) is settled from what is stored: succeeded
 with its model if one was published, failed otherwise.
 
+Dataset versions get the same care: one still `ingesting` long after its upload whose ingest job
+the queue has lost is queued again, and one whose job arq gave up on ends `failed`.
+
 It looks only at jobs that showed no sign of life for JOB_REQUEUE_AFTER_SECONDS: a running
 job's worker renews its lease (workers/lease.py), so a job still being fitted is never queued
 twice, even when Redis lost its keys.
@@ -15,12 +18,16 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from arq.connections import ArqRedis
 from arq.jobs import JobStatus
+from pymongo.asynchronous.database import AsyncDatabase
 
+from app.datasets import store
 from app.storage import MODELS
 from app.training import jobs
-from app.training.queue import enqueue_training, training_status
+from app.training.queue import enqueue_ingest, enqueue_training, ingest_status, training_status
 from workers.context import worker_context
+from workers.ingest import fail
 
 logger = logging.getLogger(__name__)
 
@@ -42,4 +49,20 @@ async def requeue_lost_jobs(ctx: dict[str, Any]) -> int:
                 await jobs.mark_succeeded(db, job_id, published, [])
             else:
                 await jobs.mark_failed(db, job_id, "WorkerLost", "the queue gave up on this job")
+    return requeued + await requeue_lost_ingests(db, redis, quiet_for=quiet_for)
+
+
+async def requeue_lost_ingests(db: AsyncDatabase, redis: ArqRedis, *, quiet_for: timedelta) -> int:
+    """Queue again the ingests the queue lost; fail the ones it gave up on. An ingest ends a
+    version once (store.finish), so a second run of a live one only wastes its work."""
+    requeued = 0
+    for version in await store.stale_ingests(db, older_than=store.now() - quiet_for):
+        name, number = version["name"], version["version"]
+        status = await ingest_status(redis, name, number)
+        if status is JobStatus.not_found and await enqueue_ingest(redis, name, number):
+            logger.warning("ingest of %s v%d was not in the queue; queued it again", name, number)
+            requeued += 1
+        elif status is JobStatus.complete:
+            error = {"message": "the worker ingesting this version was lost; upload it again"}
+            await fail(db, version, error)
     return requeued

@@ -121,6 +121,13 @@ async def finish(
     )
 
 
+async def stale_ingests(db: AsyncDatabase, *, older_than: datetime) -> list[dict[str, Any]]:
+    """Versions still ingesting that were uploaded before `older_than` (name, version, file)."""
+    query = {"status": "ingesting", "created_at": {"$lt": older_than}}
+    cursor = db[VERSIONS].find(query, projection={"name": 1, "version": 1, "file_id": 1})
+    return await cursor.to_list()
+
+
 async def delete_version(db: AsyncDatabase, document: dict[str, Any]) -> bool:
     result = await db[VERSIONS].delete_one({"_id": document["_id"]})
     return result.deleted_count == 1

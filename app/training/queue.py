@@ -30,9 +30,13 @@ async def enqueue_training(redis: ArqRedis, job_id: str) -> bool:
     return await redis.enqueue_job(TRAIN_FUNCTION, job_id, _job_id=job_id) is not None
 
 
+def ingest_job_id(name: str, version: int) -> str:
+    return f"ingest:{name}:{version}"
+
+
 async def enqueue_ingest(redis: ArqRedis, name: str, version: int) -> bool:
     """Queue the ingest of a dataset version (one job per version); False when queued already."""
-    job_id = f"ingest:{name}:{version}"
+    job_id = ingest_job_id(name, version)
     return await redis.enqueue_job(INGEST_FUNCTION, name, version, _job_id=job_id) is not None
 
 
@@ -58,6 +62,11 @@ async def abort_training(redis: ArqRedis, job_id: str) -> None:
 async def training_status(redis: ArqRedis, job_id: str) -> JobStatus:
     """What the queue knows of the job: queued, in progress, complete or not found."""
     return await _queued_job(redis, job_id).status()
+
+
+async def ingest_status(redis: ArqRedis, name: str, version: int) -> JobStatus:
+    """What the queue knows of a dataset version's ingest job."""
+    return await _queued_job(redis, ingest_job_id(name, version)).status()
 
 
 def arq_timeout_seconds(settings: Settings) -> int:

@@ -11,15 +11,15 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi import status as http
 
 from app.datasets import service
-from app.datasets.schemas import (
+from app.dependencies import DatabaseDep, RedisDep, SettingsDep
+from app.security.deps import requires_admin, requires_read, requires_train
+from app.training.tasks import Task
+from tensorfleet.schemas.datasets import (
     DatasetDetail,
     DatasetPreview,
     DatasetVersionDeleted,
     DatasetVersionRead,
 )
-from app.dependencies import DatabaseDep, RedisDep, SettingsDep
-from app.security.deps import requires_admin, requires_read, requires_train
-from app.training.tasks import Task
 from tensorfleet.schemas.training import IDENTIFIER_PATTERN, DatasetRead
 
 router = APIRouter(tags=["datasets"])

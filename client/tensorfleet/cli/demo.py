@@ -13,9 +13,10 @@ from typing import Annotated
 import typer
 
 from tensorfleet.cli import output
+from tensorfleet.cli.datasets import list_datasets
 from tensorfleet.cli.registry import statistics_tables
 from tensorfleet.cli.state import EXIT_ERROR, EXIT_JOB_FAILED, client_for, fail
-from tensorfleet.cli.training import algorithms, datasets
+from tensorfleet.cli.training import algorithms
 from tensorfleet.client import NotFound, TensorFleetClient
 from tensorfleet.schemas.registry import ModelRead
 from tensorfleet.schemas.training import JobRead, JobStatus
@@ -142,7 +143,7 @@ def demo(
         raise typer.BadParameter(f"no sample copy of {unknown}", param_hint="'--dataset'")
     require_local_check()
     step("Datasets")
-    datasets(ctx)
+    list_datasets(ctx)
     step("Algorithms")
     algorithms(ctx)
     with client_for(ctx) as client:

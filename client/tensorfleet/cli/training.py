@@ -1,4 +1,4 @@
-"""`train`, `jobs list|show|wait|cancel`, `datasets`, `algorithms`."""
+"""`train`, `jobs list|show|wait|cancel`, `algorithms`."""
 
 import json
 from typing import Annotated, Any
@@ -163,18 +163,6 @@ def cancel_job(ctx: typer.Context, job_id: str, as_json: JsonFlag = False) -> No
     with client_for(ctx) as client:
         job = client.cancel_job(job_id)
     output.emit_json(job) if as_json else output.show(f"job {job.job_id} {job.status.value}")
-
-
-def datasets(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Datasets you can train on."""
-    with client_for(ctx) as client:
-        found = client.list_datasets()
-    if as_json:
-        return output.emit_json(found)
-    rows = [(d.name, d.n_samples, d.n_features, ", ".join(d.classes), d.description) for d in found]
-    output.show(
-        output.table("Datasets", ("name", "samples", "features", "classes", "description"), rows)
-    )
 
 
 def algorithms(ctx: typer.Context, as_json: JsonFlag = False) -> None:

@@ -12,7 +12,14 @@ from tensorfleet.client.calls import Call, ModelQuery
 from tensorfleet.client.config import DEFAULT_TIMEOUT_SECONDS, resolve_config
 from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
 from tensorfleet.client.errors import connection_failed, error_from_response
-from tensorfleet.client.polling import Backoff, next_delay
+from tensorfleet.client.polling import Backoff, dataset_delay, next_delay
+from tensorfleet.client.upload import Progress, Source, achunks, opened
+from tensorfleet.schemas.datasets import (
+    DatasetDetail,
+    DatasetPreview,
+    DatasetVersionDeleted,
+    DatasetVersionRead,
+)
 from tensorfleet.schemas.health import HealthRead
 from tensorfleet.schemas.inference import PredictResponse
 from tensorfleet.schemas.registry import ModelList, ModelRead, StatisticsRead
@@ -60,7 +67,7 @@ class AsyncTensorFleetClient:
     async def _send(self, call: Call[T]) -> T:
         try:
             response = await self._http.request(
-                call.method, call.path, params=call.params, json=call.json
+                call.method, call.path, params=call.params, json=call.json, content=call.content
             )
         except httpx.TransportError as exc:
             raise connection_failed(self.config.base_url, exc) from None
@@ -104,8 +111,57 @@ class AsyncTensorFleetClient:
     async def list_datasets(self) -> list[DatasetRead]:
         return await self._send(calls.list_datasets())
 
-    async def get_dataset(self, name: str) -> DatasetRead:
+    async def get_dataset(self, name: str) -> DatasetDetail:
+        """A dataset and its versions, newest first."""
         return await self._send(calls.get_dataset(name))
+
+    async def upload_dataset(
+        self,
+        source: Source,
+        *,
+        name: str,
+        target: str,
+        task: str | None = None,
+        description: str = "",
+        progress: Progress | None = None,
+    ) -> DatasetVersionRead:
+        """Stream a CSV or Parquet file (a path or a binary file object) as a new version of
+        `name`; `progress(sent, total)` after each chunk. It is `ingesting` until
+        wait_for_dataset sees it `ready` or `failed`."""
+        with opened(source) as stream:
+            call = calls.upload_dataset(
+                achunks(stream, progress),
+                name=name,
+                target=target,
+                task=task,
+                description=description,
+            )
+            return await self._send(call)
+
+    async def dataset_version(self, name: str, version: int) -> DatasetVersionRead:
+        """One version: its status and, once ready, its schema and profile."""
+        return await self._send(calls.dataset_version(name, version))
+
+    async def wait_for_dataset(
+        self, name: str, version: int, *, timeout: float = 600.0, backoff: Backoff = Backoff()
+    ) -> DatasetVersionRead:
+        """Poll until the version is `ready` or `failed` (its `error` says why) and return it;
+        JobWaitTimeout after `timeout` seconds."""
+        deadline, delays = time.monotonic() + timeout, backoff.delays()
+        while True:
+            found = await self.dataset_version(name, version)
+            if found.status != "ingesting":
+                return found
+            await asyncio.sleep(dataset_delay(delays, deadline - time.monotonic(), found))
+
+    async def preview_dataset(self, name: str, version: int, *, rows: int = 10) -> DatasetPreview:
+        return await self._send(calls.preview_dataset(name, version, rows))
+
+    async def delete_dataset(
+        self, name: str, version: int, *, force: bool = False
+    ) -> DatasetVersionDeleted:
+        """Conflict (409) naming the models trained on it, unless `force` deletes them too."""
+        return await self._send(calls.delete_dataset(name, version, force))
 
     async def list_algorithms(self) -> list[AlgorithmRead]:
         return await self._send(calls.list_algorithms())

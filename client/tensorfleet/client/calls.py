@@ -1,7 +1,7 @@
 """One description per endpoint (method, path, parameters, result type), shared by the sync
 and async clients, which only differ in how they send it."""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
@@ -11,6 +11,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from tensorfleet.client.errors import UnexpectedResponse, error_from_response
 from tensorfleet.client.predict import predict_body, predict_path
+from tensorfleet.schemas.datasets import (
+    DatasetDetail,
+    DatasetPreview,
+    DatasetVersionDeleted,
+    DatasetVersionRead,
+)
 from tensorfleet.schemas.health import HealthRead
 from tensorfleet.schemas.inference import PredictResponse
 from tensorfleet.schemas.registry import ModelList, ModelRead, ModelSort, SortOrder, StatisticsRead
@@ -35,6 +41,7 @@ class Call(Generic[T]):
     parse: Callable[[httpx.Response], T]
     params: dict[str, Any] = field(default_factory=dict)
     json: Any = None
+    content: Iterable[bytes] | AsyncIterable[bytes] | None = None
     accept: tuple[int, ...] = (200,)
 
     def result(self, response: httpx.Response) -> T:
@@ -91,8 +98,48 @@ def list_datasets() -> Call[list[DatasetRead]]:
     return Call("GET", "/datasets", parsed_as(list[DatasetRead]))
 
 
-def get_dataset(name: str) -> Call[DatasetRead]:
-    return Call("GET", f"/datasets/{segment(name)}", parsed_as(DatasetRead))
+def get_dataset(name: str) -> Call[DatasetDetail]:
+    return Call("GET", f"/datasets/{segment(name)}", parsed_as(DatasetDetail))
+
+
+def upload_dataset(
+    chunks: Iterable[bytes] | AsyncIterable[bytes],
+    *,
+    name: str,
+    target: str,
+    task: str | None,
+    description: str,
+) -> Call[DatasetVersionRead]:
+    """The file is the raw body, sent as `chunks` arrive; 200 when these bytes are a version."""
+    params = query(name=name, target=target, task=task, description=description or None)
+    return Call(
+        "POST",
+        "/datasets",
+        parsed_as(DatasetVersionRead),
+        params=params,
+        content=chunks,
+        accept=(200, 202),
+    )
+
+
+def version_path(name: str, version: int) -> str:
+    return f"/datasets/{segment(name)}/versions/{segment(version)}"
+
+
+def dataset_version(name: str, version: int) -> Call[DatasetVersionRead]:
+    return Call("GET", version_path(name, version), parsed_as(DatasetVersionRead))
+
+
+def preview_dataset(name: str, version: int, rows: int) -> Call[DatasetPreview]:
+    path = f"{version_path(name, version)}/preview"
+    return Call("GET", path, parsed_as(DatasetPreview), params=query(rows=rows))
+
+
+def delete_dataset(name: str, version: int, force: bool) -> Call[DatasetVersionDeleted]:
+    params = query(force="true" if force else None)
+    return Call(
+        "DELETE", version_path(name, version), parsed_as(DatasetVersionDeleted), params=params
+    )
 
 
 def list_algorithms() -> Call[list[AlgorithmRead]]:

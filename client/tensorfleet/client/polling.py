@@ -1,9 +1,12 @@
-"""Backoff for polling a job: quick at first, then at most every `max_delay` seconds."""
+"""Backoff for polling a job or a dataset version: quick at first, then at most every
+`max_delay` seconds."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from tensorfleet.client.errors import JobWaitTimeout
+from tensorfleet.schemas.datasets import DatasetVersionRead
 from tensorfleet.schemas.training import JobRead
 
 
@@ -22,8 +25,17 @@ class Backoff:
 
 def next_delay(delays: Iterator[float], remaining: float, job: JobRead) -> float:
     """The next pause, shortened to the time left; raises JobWaitTimeout when none is left."""
+    still = f"job {job.job_id} is still {job.status.value} (stage {job.progress.stage})"
+    return pause(delays, remaining, still, job)
+
+
+def dataset_delay(delays: Iterator[float], remaining: float, version: DatasetVersionRead) -> float:
+    """As next_delay, for a dataset version still being ingested."""
+    still = f"dataset {version.name} v{version.version} is still {version.status}"
+    return pause(delays, remaining, still, version)
+
+
+def pause(delays: Iterator[float], remaining: float, still: str, last: Any) -> float:
     if remaining <= 0:
-        raise JobWaitTimeout(
-            f"job {job.job_id} is still {job.status.value} (stage {job.progress.stage})", job=job
-        )
+        raise JobWaitTimeout(still, job=last)
     return min(next(delays), remaining)

@@ -1,12 +1,13 @@
-"""Shapes of the dataset API: a name's summary, its versions, a version's schema and profile."""
+"""Shapes of the dataset API: a name's summary, its versions, a version's schema and profile.
+
+Here (pydantic only) so the server and the standalone client share one definition."""
 
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.training.tasks import Task
-from tensorfleet.schemas.training import DatasetRead
+from tensorfleet.schemas.training import DatasetRead, Task
 
 Status = Literal["ingesting", "ready", "failed"]
 

@@ -55,7 +55,8 @@ def test_upload_streams_with_progress_then_show_preview_delete(
     ready = tf.wait_for_dataset("customers", 1, timeout=120)
     assert (ready.status, ready.task, ready.n_samples) == ("ready", "classification", 70_000)
     by_name = {c.name: c for c in ready.columns or []}
-    assert by_name["age"].missing == len(range(0, 70_000, 9)) and by_name["plan"].type == "categorical"
+    assert by_name["age"].missing == len(range(0, 70_000, 9))
+    assert by_name["plan"].type == "categorical"
     assert [v.version for v in tf.get_dataset("customers").versions] == [1]
     preview = tf.preview_dataset("customers", 1, rows=3)
     assert [row["plan"] for row in preview.rows] == [

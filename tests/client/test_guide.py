@@ -48,6 +48,7 @@ def test_the_bash_blocks(live: Server, tmp_path: Path) -> None:
     assert "classification 300 rows; features: ['age', 'plan', 'city', 'member', 'spend']" in out
     assert "customer_id categorical missing 0 identifier-like" in out
     assert "regression: R2 0.9" in out
+    assert "deleted dataset customers_cli v1" in out and "customer_id" in out
     predictions = next(line for line in out.splitlines() if line.startswith("predictions:"))
     assert set(predictions.split(":", 1)[1].strip(" []").replace("'", "").split(", ")) <= {
         "yes",
@@ -59,6 +60,7 @@ def test_the_python_blocks(live: Server, tmp_path: Path) -> None:
     sync_example, predict_example, async_example = blocks("python")
     out = run([sys.executable, "-c", sync_example], live, tmp_path)
     assert "'iris'" in out and "'wine'" in out and "succeeded" in out and "404" in out
+    assert "ready classification 40" in out and "[{'size': 0, 'kind': 'a'}, {'size': 1" in out
     assert (tmp_path / "guide_svm.joblib").exists()
     assert "succeeded" in run([sys.executable, "-c", async_example], live, tmp_path)
     out = run([sys.executable, "-c", predict_example], live, tmp_path)

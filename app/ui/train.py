@@ -50,7 +50,9 @@ async def form_page(
 
 @router.get("")
 async def train_page(request: Request, principal: Viewer, db: DatabaseDep) -> Response:
-    return await form_page(request, db, principal, values={}, errors={})
+    chosen = request.query_params.get("dataset_name", "")  # from a dataset page's link
+    values = {"dataset_name": chosen} if chosen else {}
+    return await form_page(request, db, principal, values=values, errors={})
 
 
 @router.post("")

@@ -39,3 +39,38 @@ function switcher(select) {
 
 document.querySelectorAll("[data-poll]").forEach(poll);
 document.querySelectorAll("select[data-switch]").forEach(switcher);
+
+// Dataset upload: the file goes as the raw request body (as POST /datasets takes it), so
+// upload.onprogress can drive the <progress>; then the browser opens the new version's page.
+function uploader(form) {
+  const bar = form.querySelector("progress");
+  const message = form.querySelector("[role=status]");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const query = new URLSearchParams({ name: data.get("name"), target: data.get("target") });
+    if (data.get("task")) query.set("task", data.get("task"));
+    const request = new XMLHttpRequest();
+    request.open("POST", `${form.dataset.upload}?${query}`);
+    request.setRequestHeader("X-CSRF-Token", form.dataset.csrf);
+    request.setRequestHeader("X-Requested-With", "fetch");
+    request.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = e.loaded / e.total; };
+    request.onload = () => {
+      if (request.status < 300) {
+        bar.value = 1;
+        window.location.assign(JSON.parse(request.responseText).location);
+        return;
+      }
+      const page = new DOMParser().parseFromString(request.responseText, "text/html");
+      const shown = page.querySelector("main") || page.body;
+      message.textContent = `Upload refused (${request.status}): ${shown.textContent.trim()}`;
+    };
+    request.onerror = () => { message.textContent = "The upload failed: network error."; };
+    bar.hidden = false;
+    bar.value = 0;
+    message.textContent = "Uploading…";
+    request.send(form.querySelector("input[type=file]").files[0]);
+  });
+}
+
+document.querySelectorAll("form[data-upload]").forEach(uploader);

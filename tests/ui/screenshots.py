@@ -1,7 +1,7 @@
 """Regenerates docs/ui/*.png: `make screenshots` (or `python -m tests.ui.screenshots`).
 
 Starts a throwaway Redis and FerretDB, the API and a worker, trains a few models on the sample
-datasets, and photographs the main pages at laptop and phone widths with Debian's Chromium.
+datasets, uploads a customers table, and photographs the main pages at laptop and phone widths with Debian's Chromium.
 """
 
 import asyncio
@@ -14,7 +14,9 @@ from playwright.async_api import Browser
 
 from app.config import Settings
 from devstack.services import ferretdb_service, free_port, redis_service
+from tests.datasets.conftest import csv_bytes
 from tests.samples import ADMIN, BOOTSTRAP_KEY
+from tests.tables import customers
 from tests.ui.live import LAPTOP, PHONE, Live, chromium, live_service, new_context, sign_in
 
 IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -39,6 +41,20 @@ def train_models(url: str) -> list[str]:
     return [wait_for(url, job_id) for job_id in job_ids]
 
 
+def upload_customers(url: str) -> None:
+    """A table with an identifier, categories and gaps, ingested before the photographs."""
+    params = {"name": "customers", "target": "churned"}
+    body = csv_bytes(customers())
+    httpx.post(f"{url}/datasets", params=params, content=body, headers=ADMIN, timeout=30)
+    for _ in range(600):
+        version = httpx.get(f"{url}/datasets/customers/versions/1", headers=ADMIN, timeout=30)
+        if version.json()["status"] != "ingesting":
+            assert version.json()["status"] == "ready", version.json()
+            return
+        time.sleep(0.2)
+    raise TimeoutError("customers")
+
+
 def wait_for(url: str, job_id: str) -> str:
     for _ in range(600):
         job = httpx.get(f"{url}/jobs/{job_id}", headers=ADMIN, timeout=30).json()
@@ -57,6 +73,8 @@ async def photograph(browser: Browser, live: Live, model_ids: list[str]) -> None
         "models": "/ui/models",
         "model": f"/ui/models/{model_ids[0]}",
         "compare": "/ui/models/compare?" + "&".join(f"id={i}" for i in model_ids[1:]),
+        "datasets": "/ui/datasets",
+        "dataset": "/ui/datasets/customers",
     }
     for viewport, suffix in ((LAPTOP, ""), (PHONE, "-phone")):
         context = await new_context(browser, viewport)
@@ -90,6 +108,7 @@ async def main() -> None:
         )
         try:
             with live_service(settings, Path(root)) as live:
+                upload_customers(live.url)
                 model_ids = train_models(live.url)
                 async with chromium() as browser:
                     await photograph(browser, live, model_ids)

@@ -1,6 +1,7 @@
 """The UI in a real browser (Playwright driving Debian's Chromium) against the API and a
 worker running as processes: sign in, train, watch the job end, open a model, predict a row,
-compare and delete models; a read-only key sees no train or delete controls."""
+compare and delete models, upload a dataset and train on it; a read-only key sees no train,
+upload or delete controls."""
 
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -9,13 +10,16 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.datasets.conftest import csv_bytes
 from tests.samples import BOOTSTRAP_KEY
 from tests.support import SettingsFactory
+from tests.tables import customers
 from tests.ui.live import PATIENCE_MS, PHONE, Live, chromium, live_service, new_context, sign_in
 
 JOB_TIMEOUT_MS = 120_000
 IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 SETOSA = ["5.1", "3.5", "1.4", "0.2"]
+SLOW_UPLOAD = 8_000  # bytes per second: a ~25 KB file takes seconds, so progress shows
 expect.set_options(timeout=PATIENCE_MS)
 
 
@@ -107,6 +111,47 @@ async def test_the_api_s_422_shows_beside_the_field(page: Page, live: Live) -> N
     await expect(message).to_contain_text("range")
 
 
+async def upload_slowly(page: Page, name: str, body: bytes) -> None:
+    """Fill the upload form and send it over a throttled link, watching the bar move."""
+    cdp = await page.context.new_cdp_session(page)
+    conditions = {"offline": False, "latency": 0, "downloadThroughput": -1}
+    await cdp.send(
+        "Network.emulateNetworkConditions", conditions | {"uploadThroughput": SLOW_UPLOAD}
+    )
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_label("Target column").fill("churned")
+    await page.get_by_label("File").set_input_files(
+        {"name": f"{name}.csv", "mimeType": "text/csv", "buffer": body}
+    )
+    await page.get_by_role("button", name="Upload").click()
+    bar = page.locator("#upload-progress")
+    await expect(bar).to_be_visible()
+    # The bar moves part-way before the page changes (the message mirrors its value).
+    await expect(page.locator("#upload-message")).to_have_text(re.compile(r"Uploading… [1-9]\d?%"))
+
+
+async def test_upload_watch_ingest_and_train_on_the_dataset(page: Page, live: Live) -> None:
+    await sign_in(page, live.url, live.keys["train"])
+    await page.goto(f"{live.url}/ui/datasets")
+    await upload_slowly(page, "ui-churn", csv_bytes(customers()))
+    await page.wait_for_url(re.compile(r"/ui/datasets/ui-churn\?version=1$"))
+    # The status refreshes itself from ingesting to ready, then the profile appears.
+    await expect(page.locator("#dataset-status")).to_have_text("ready", timeout=JOB_TIMEOUT_MS)
+    await expect(page.get_by_role("img", name="Target classes")).to_be_visible()
+    profile = page.locator("#profile")
+    await expect(profile.get_by_role("row", name=re.compile("customer_id"))).to_contain_text(
+        "excluded"
+    )
+    await expect(profile.get_by_role("row", name=re.compile("city"))).to_contain_text("categorical")
+    await expect(page.locator("#preview tbody tr").first).to_contain_text("C100000")
+    await page.get_by_role("link", name="Train on it").click()
+    await expect(page.get_by_label("Dataset")).to_have_value("ui-churn")
+    await page.get_by_label("Algorithm").select_option("decision_tree")
+    await page.get_by_label("Model name").fill("ui-churn")
+    await page.get_by_role("button", name="Start training").click()
+    await expect(page.locator("#job-status")).to_have_text("succeeded", timeout=JOB_TIMEOUT_MS)
+
+
 async def test_a_read_only_key_sees_no_train_or_delete_controls(page: Page, live: Live) -> None:
     async with httpx.AsyncClient(base_url=live.url) as api:
         response = await api.get("/api/v1/models", headers={"X-API-Key": BOOTSTRAP_KEY})
@@ -118,6 +163,11 @@ async def test_a_read_only_key_sees_no_train_or_delete_controls(page: Page, live
     await expect(page.get_by_role("link", name="Delete…")).to_have_count(0)
     await page.goto(f"{live.url}/ui/train")
     await expect(page.get_by_role("button", name="Start training")).to_be_disabled()
+    await page.goto(f"{live.url}/ui/datasets/iris")
+    await expect(page.locator("#dataset-status")).to_have_text("ready")
+    await expect(page.get_by_role("link", name="Delete")).to_have_count(0)
+    await page.goto(f"{live.url}/ui/datasets")
+    await expect(page.get_by_role("button", name="Upload")).to_have_count(0)
 
 
 async def test_pages_hold_on_a_phone(browser: Browser, live: Live) -> None:
@@ -125,7 +175,14 @@ async def test_pages_hold_on_a_phone(browser: Browser, live: Live) -> None:
     page = await context.new_page()
     try:
         await sign_in(page, live.url, live.keys["admin"])
-        for path in ("/ui", "/ui/jobs", "/ui/models", "/ui/train"):
+        for path in (
+            "/ui",
+            "/ui/jobs",
+            "/ui/models",
+            "/ui/train",
+            "/ui/datasets",
+            "/ui/datasets/iris",
+        ):
             await page.goto(f"{live.url}{path}")
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"

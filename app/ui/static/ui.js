@@ -54,7 +54,11 @@ function uploader(form) {
     request.open("POST", `${form.dataset.upload}?${query}`);
     request.setRequestHeader("X-CSRF-Token", form.dataset.csrf);
     request.setRequestHeader("X-Requested-With", "fetch");
-    request.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = e.loaded / e.total; };
+    request.upload.onprogress = (e) => {
+      if (!e.lengthComputable) return;
+      bar.value = e.loaded / e.total;
+      message.textContent = `Uploading… ${Math.round(bar.value * 100)}%`;
+    };
     request.onload = () => {
       if (request.status < 300) {
         bar.value = 1;

@@ -1,7 +1,8 @@
 """Regenerates docs/ui/*.png: `make screenshots` (or `python -m tests.ui.screenshots`).
 
 Starts a throwaway Redis and FerretDB, the API and a worker, trains a few models on the sample
-datasets, uploads a customers table, and photographs the main pages at laptop and phone widths with Debian's Chromium.
+datasets, uploads a customers table, and photographs the main pages at laptop and phone widths
+with Debian's Chromium.
 """
 
 import asyncio

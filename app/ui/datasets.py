@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.responses import Response
 
 from app.datasets import service
-from app.datasets.schemas import DatasetVersionRead
 from app.dependencies import DatabaseDep, RedisDep, SettingsDep
 from app.security.schemas import Scope
 from app.training.tasks import Task
@@ -22,6 +21,7 @@ from app.ui import csrf
 from app.ui.charts import bar_chart
 from app.ui.rendering import render
 from app.ui.session import CheckedForm, UIRefusal, Viewer, authorize
+from tensorfleet.schemas.datasets import DatasetVersionRead
 from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 
 PREVIEW_ROWS = 10

@@ -18,6 +18,7 @@ and scikit-learn before forking them. Each child is set up once:
 """
 
 import contextlib
+import io
 import os
 import resource
 import signal
@@ -28,6 +29,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 from threadpoolctl import threadpool_limits
 
 MIB = 2**20
@@ -44,11 +47,20 @@ def data_bytes() -> int:
         return int(statm.read().split()[5]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def cap_memory(limit_bytes: int) -> None:
-    """Allow `limit_bytes` beyond the idle footprint. One matrix product first: OpenBLAS makes
-    its work buffer (32 MiB) at its first call, and that belongs to the footprint, not to the
-    first fit that happens to use BLAS."""
+def warm_up() -> None:
+    """Make, before the cap, what every fit makes at its first call and keeps: OpenBLAS's work
+    buffer (32 MiB) and Arrow's thread pools. Their thread stacks count against RLIMIT_DATA, and
+    Arrow, failing to launch a thread under the cap, raised and then hung the process at exit,
+    so a dataset fit under a small cap never ended."""
     np.ones((256, 256)) @ np.ones((256, 256))
+    table = io.BytesIO()
+    pq.write_table(pa.table({"number": [1.0, 2.0], "text": ["a", "b"]}), table)
+    pq.read_table(io.BytesIO(table.getvalue())).to_pandas()
+
+
+def cap_memory(limit_bytes: int) -> None:
+    """Allow `limit_bytes` beyond the idle footprint, measured after warm_up."""
+    warm_up()
     _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     soft = data_bytes() + limit_bytes
     resource.setrlimit(resource.RLIMIT_DATA, (soft if hard < 0 else min(soft, hard), hard))

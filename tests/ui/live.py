@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from app.config import Settings
 from tests.samples import ADMIN
@@ -77,6 +77,8 @@ async def new_context(browser: Browser, viewport: dict[str, int] = LAPTOP) -> Br
 async def sign_in(page: Page, url: str, key: str) -> None:
     """Signs in with the keyboard only: the key field has focus, Enter submits."""
     await page.goto(f"{url}/ui/sign-in")
+    # Autofocus may land a moment after "load": typing before it loses keys on a busy machine.
+    await expect(page.locator("input[autofocus]")).to_be_focused()
     await page.keyboard.type(key)
     await page.keyboard.press("Enter")
     await page.wait_for_url(f"{url}/ui")

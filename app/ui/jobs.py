@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from app.dependencies import DatabaseDep, RedisDep
+from app.paging import page_count
 from app.security.schemas import Scope
 from app.training import jobs, service
 from app.ui.rendering import render
@@ -26,7 +27,7 @@ async def job_page_context(db: DatabaseDep, status_: JobStatus | None, page: int
         "jobs": items,
         "total": total,
         "page": page,
-        "pages": max(1, -(-total // PAGE_SIZE)),
+        "pages": max(1, page_count(total, PAGE_SIZE)),
         "status": status_.value if status_ else "",
         "statuses": [s.value for s in JobStatus],
     }

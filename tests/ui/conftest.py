@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from app.config import Settings
 from tests.samples import BOOTSTRAP_KEY, MakeModel, iris_model_bytes, publish
 from tests.support import SettingsFactory
-from tests.ui.forms import create_key
+from tests.ui.forms import create_key, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +44,15 @@ async def browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app.state.asgi)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture
+async def reader(browser: httpx.AsyncClient, scoped_keys: dict[str, str]) -> httpx.AsyncClient:
+    await sign_in(browser, scoped_keys["read"])
+    return browser
+
+
+@pytest.fixture
+async def admin(browser: httpx.AsyncClient, scoped_keys: dict[str, str]) -> httpx.AsyncClient:
+    await sign_in(browser, scoped_keys["admin"])
+    return browser

@@ -5,25 +5,12 @@ do (a read key's upload and delete are refused on the server, not only hidden)."
 import asyncio
 
 import httpx
-import pytest
 from arq import Worker
 
 from tests.datasets.conftest import csv_bytes
 from tests.samples import ADMIN
 from tests.tables import customers
 from tests.ui.forms import csrf_token, sign_in
-
-
-@pytest.fixture
-async def reader(browser: httpx.AsyncClient, scoped_keys: dict[str, str]) -> httpx.AsyncClient:
-    await sign_in(browser, scoped_keys["read"])
-    return browser
-
-
-@pytest.fixture
-async def admin(browser: httpx.AsyncClient, scoped_keys: dict[str, str]) -> httpx.AsyncClient:
-    await sign_in(browser, scoped_keys["admin"])
-    return browser
 
 
 async def ui_upload(browser: httpx.AsyncClient, name: str, body: bytes, token: str | None = None):

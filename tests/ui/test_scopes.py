@@ -8,19 +8,7 @@ import httpx
 import pytest
 
 from tests.samples import ADMIN, MakeModel
-from tests.ui.forms import csrf_token, sign_in
-
-
-@pytest.fixture
-async def reader(browser: httpx.AsyncClient, scoped_keys: dict[str, str]) -> httpx.AsyncClient:
-    await sign_in(browser, scoped_keys["read"])
-    return browser
-
-
-@pytest.fixture
-async def admin(browser: httpx.AsyncClient, scoped_keys: dict[str, str]) -> httpx.AsyncClient:
-    await sign_in(browser, scoped_keys["admin"])
-    return browser
+from tests.ui.forms import csrf_token
 
 
 async def post_form(browser: httpx.AsyncClient, page: str, action: str, **fields: str):

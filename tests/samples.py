@@ -79,3 +79,8 @@ async def publish(settings: Settings, payload: bytes, **fields: Any) -> dict[str
         return await publish_model(db, AsyncGridFSBucket(db), payload=payload, metadata=metadata)
     finally:
         await mongo.close()
+
+
+def stored_estimator() -> Any:
+    """The estimator make_model publishes (a decision tree on Iris, no input schema)."""
+    return joblib.load(io.BytesIO(iris_model_bytes()))

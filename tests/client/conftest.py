@@ -6,35 +6,14 @@ queued (cancel, wait timeouts); the root conftest's `worker` runs in this event 
 async client's in-process app. `tensorfleet` runs the CLI's entry point and captures its output.
 """
 
-import contextlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
 from app.config import Settings
 from tensorfleet.cli import run
-from tests.support import SettingsFactory, run_api, run_worker
-
-
-@dataclass
-class Server:
-    url: str
-    logs: Path
-
-    def output(self) -> str:
-        return "".join(p.read_text() for p in sorted(self.logs.glob("*.log")))
-
-
-@contextmanager
-def serve(settings: Settings, logs: Path, *, with_worker: bool) -> Iterator[Server]:
-    with contextlib.ExitStack() as running:
-        api = running.enter_context(run_api(settings, logs / "app.log"))
-        if with_worker:
-            running.enter_context(run_worker(settings, logs / "workers.log"))
-        yield Server(api.url, logs)
+from tests.client.support import CliResult, Server, Tensorfleet, serve
+from tests.support import SettingsFactory
 
 
 @pytest.fixture(scope="module")
@@ -49,16 +28,6 @@ def idle(
 ) -> Iterator[Server]:
     with serve(settings_factory(), tmp_path_factory.mktemp("idle"), with_worker=False) as server:
         yield server
-
-
-@dataclass
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
-
-
-Tensorfleet = Callable[..., CliResult]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from devstack.services import free_port
 from tensorfleet.cli.state import EXIT_ERROR, EXIT_JOB_FAILED, EXIT_TIMEOUT, EXIT_USAGE
-from tests.client.conftest import Server, Tensorfleet
+from tests.client.support import Server, Tensorfleet
 from tests.support import PROJECT, base_env
 
 

@@ -17,7 +17,7 @@ from tensorfleet.client import (
     TensorFleetClient,
     TensorFleetError,
 )
-from tests.client.conftest import Server, Tensorfleet
+from tests.client.support import Server, Tensorfleet
 from tests.client.test_cli import ok_json, one_line_error
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.client.conftest import Server
+from tests.client.support import Server
 from tests.support import PROJECT, base_env
 
 GUIDE = (PROJECT / "docs" / "guide.md").read_text()

@@ -10,7 +10,7 @@ from sklearn.datasets import load_iris
 
 from tensorfleet.client import AsyncTensorFleetClient, TensorFleetClient, TensorFleetError
 from tensorfleet.schemas.registry import ModelRead
-from tests.client.conftest import Server, Tensorfleet
+from tests.client.support import Server, Tensorfleet
 
 IRIS = load_iris()
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.conftest import Server
+from tests.client.support import Server
 from tests.support import PROJECT
 
 UV = PROJECT / ".tools" / "uv-venv" / "bin" / "uv"  # `make setup` installs it

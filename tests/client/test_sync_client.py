@@ -17,7 +17,7 @@ from tensorfleet.client import (
     ValidationFailed,
 )
 from tensorfleet.schemas.training import JobStatus, TrainRequest
-from tests.client.conftest import Server
+from tests.client.support import Server
 from tests.samples import FAILING_SVM
 
 

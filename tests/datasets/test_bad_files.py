@@ -12,9 +12,8 @@ from arq import Worker
 
 from app.config import Settings
 from app.resources import Resources
-from tests.conftest import SettingsFactory
-from tests.datasets.conftest import csv_bytes, ingested, upload
-from tests.support import wait_for
+from tests.datasets.support import csv_bytes, ingested, upload
+from tests.support import SettingsFactory, wait_for
 from tests.tables import customers
 
 MAX_BYTES = 64 * 1024

@@ -18,7 +18,7 @@ import pytest
 import sklearn
 from arq import Worker
 
-from tests.datasets.conftest import csv_bytes, ingested, train
+from tests.datasets.support import csv_bytes, ingested, train
 from tests.tables import customers
 
 PREDICT = """

@@ -9,7 +9,7 @@ import pandas as pd
 from arq import Worker
 
 from app.resources import Resources
-from tests.datasets.conftest import (
+from tests.datasets.support import (
     csv_bytes,
     ingested,
     parquet_bytes,

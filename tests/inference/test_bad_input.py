@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sklearn.datasets import load_iris
 
-from tests.registry.conftest import MakeModel
+from tests.samples import MakeModel
 
 FEATURES = list(load_iris().feature_names)
 ROW = [5.1, 3.5, 1.4, 0.2]

@@ -15,7 +15,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from tests.registry.conftest import MakeModel
+from tests.samples import MakeModel
 
 pd = pytest.importorskip("pandas")
 

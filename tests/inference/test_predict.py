@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 
-from tests.inference.conftest import stored_estimator
-from tests.registry.conftest import MakeModel
+from tests.samples import MakeModel, stored_estimator
 
 IRIS = load_iris()
 FEATURES = list(IRIS.feature_names)

@@ -17,7 +17,7 @@ from app.config import Settings
 from app.inference.service import Inference
 from app.main import create_app
 from app.metrics import MODEL_CACHE_EVENTS
-from tests.registry.conftest import MakeModel
+from tests.samples import MakeModel
 
 BODY = {"inputs": [[5.1, 3.5, 1.4, 0.2]]}
 

@@ -21,8 +21,7 @@ from app.datasets.samples import bundled_samples, to_csv
 from app.main import create_app
 from app.registry.publish import upload_model_file
 from app.resources import Resources, open_resources
-from tests.conftest import SettingsFactory
-from tests.support import start_worker, stop_worker, wait_for_job
+from tests.support import SettingsFactory, start_worker, stop_worker, wait_for_job
 
 
 async def store_old_model(resources: Resources) -> str:

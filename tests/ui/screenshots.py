@@ -15,7 +15,7 @@ from playwright.async_api import Browser
 
 from app.config import Settings
 from devstack.services import ferretdb_service, free_port, redis_service
-from tests.datasets.conftest import csv_bytes
+from tests.datasets.support import csv_bytes
 from tests.samples import ADMIN, BOOTSTRAP_KEY
 from tests.tables import customers
 from tests.ui.live import LAPTOP, PHONE, Live, chromium, live_service, new_context, sign_in

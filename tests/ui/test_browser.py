@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.datasets.conftest import csv_bytes
+from tests.datasets.support import csv_bytes
 from tests.samples import BOOTSTRAP_KEY
 from tests.support import SettingsFactory
 from tests.tables import customers

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 from arq import Worker
 
-from tests.datasets.conftest import csv_bytes
+from tests.datasets.support import csv_bytes
 from tests.samples import ADMIN
 from tests.tables import customers
 from tests.ui.forms import csrf_token, sign_in

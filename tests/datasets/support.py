@@ -1,4 +1,4 @@
-"""Dataset fixtures: a real worker ingests, helpers upload and wait as a client would."""
+"""Dataset test helpers: tables as CSV or Parquet bytes, upload, wait for ingest, train."""
 
 import asyncio
 import io

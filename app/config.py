@@ -185,6 +185,48 @@ class Settings(BaseSettings):
         default=128, ge=8, le=1024, description="Characters a dataset's column name may have."
     )
 
+    # Events: webhook deliveries (app/events) and live job updates.
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Let webhooks reach loopback, private, link-local, multicast, reserved and "
+        "cloud-metadata addresses. Off: such a URL is refused at registration (422) and at each "
+        "delivery (the name is resolved again, and the request goes to the address checked).",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Connect, write and read timeout of one webhook delivery attempt; also "
+        "bounds the name lookup.",
+    )
+    webhook_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        le=20,
+        description="Tries of one delivery before it is marked failed (a redelivery starts over).",
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Pause after the first failed try; it doubles after each further one "
+        "(8 tries: about 21 minutes in all), capped at an hour.",
+    )
+    webhook_max_response_bytes: int = Field(
+        default=16 * 1024,
+        ge=0,
+        le=1024 * 1024,
+        description="Most bytes of a receiver's answer read (the rest is dropped unread); the "
+        "delivery log keeps its first 500 characters of an error answer.",
+    )
+    webhook_delivery_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="Ended deliveries older than this are removed from the delivery log by the "
+        "worker's hourly sweep.",
+    )
+
     @field_validator(
         "bootstrap_admin_key", "metrics_token", "fit_threads", "worker_cpus", mode="before"
     )

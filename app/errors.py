@@ -21,6 +21,12 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.datasets.exceptions import DatasetInUse, UploadRefused
 from app.datasets.exceptions import DatasetNotFound as DatasetVersionNotFound
+from app.events.exceptions import (
+    DeliveryNotFound,
+    InvalidWebhook,
+    TooManyWebhooks,
+    WebhookNotFound,
+)
 from app.inference.exceptions import InvalidPredictionInput, ModelIntegrityError, ModelTooLarge
 from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelNotFound
 from app.security.exceptions import KeyNotFound, LastAdminKey
@@ -52,6 +58,10 @@ def _status(code: int) -> Respond:
 
 
 def _invalid_request(request: Request, exc: InvalidTrainingRequest) -> Response:
+    return validation_error(exc.location, exc.message)
+
+
+def _invalid_webhook(request: Request, exc: InvalidWebhook) -> Response:
     return validation_error(exc.location, exc.message)
 
 
@@ -161,6 +171,10 @@ ERRORS: dict[type[Exception], Respond] = {
     ModelTooLarge: _status(507),  # the model file is larger than MODEL_CACHE_BYTES
     ModelIntegrityError: _status(500),  # its bytes are not the worker's: never loaded
     KeyNotFound: _status(404),
+    WebhookNotFound: _status(404),
+    DeliveryNotFound: _status(404),
+    InvalidWebhook: _invalid_webhook,
+    TooManyWebhooks: _status(409),
     LastAdminKey: _status(409),
     **dict.fromkeys(MONGODB_DOWN, _unavailable("MongoDB")),
     **dict.fromkeys(REDIS_DOWN, _unavailable("Redis")),

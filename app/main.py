@@ -16,7 +16,7 @@ from app.metrics import install_metrics
 from app.registry.cursors import load_cursor_codec
 from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
-from app.routers import datasets, health, inference, keys, registry, training
+from app.routers import datasets, health, inference, keys, registry, training, webhooks
 from app.security.body import BodySizeLimit
 from app.security.deps import metrics_access
 from app.security.gate import RequestGate
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inference.router)
     app.include_router(datasets.router)
     app.include_router(keys.router)
+    app.include_router(webhooks.router)
     install_ui(app)
     describe_security(app)
     return app

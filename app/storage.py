@@ -16,6 +16,8 @@ DATASETS = "datasets"  # one document per dataset name (its version counter)
 DATASET_VERSIONS = "dataset_versions"  # one per (name, version): status, files, profile
 DATASET_BUCKET = "datasets"  # GridFS bucket of the datasets' uploads and normalised copies
 API_KEYS = "api_keys"
+WEBHOOKS = "webhooks"  # one per registered webhook: URL, events, signing secret
+DELIVERIES = "webhook_deliveries"  # one per (event, webhook) delivery: its log
 SERVER_SECRETS = "server_secrets"  # keys the API replicas share, e.g. the cursor HMAC key
 FILES = "fs.files"  # the model files' GridFS bucket (the default one)
 CHUNKS = "fs.chunks"
@@ -79,6 +81,16 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("name", ASCENDING), ("sha256", ASCENDING)], name="name_sha256"),
     ],
     API_KEYS: [IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")],
+    WEBHOOKS: [IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)], name="created")],
+    DELIVERIES: [
+        # A webhook's delivery log, newest first; also the ordering check of one webhook.
+        IndexModel(
+            [("webhook_id", ASCENDING), ("sequence", DESCENDING), ("_id", DESCENDING)],
+            name="webhook_sequence",
+        ),
+        # The sweeps: deliveries never handed to the queue, and ended ones past retention.
+        IndexModel([("status", ASCENDING), ("created_at", ASCENDING)], name="status_created"),
+    ],
     # The orphan sweep's range on upload time.
     FILES: [IndexModel([("uploadDate", ASCENDING)], name="upload_date")],
 }

@@ -30,3 +30,11 @@ def serve_metrics(port: int) -> None:
 def record_outcome(algorithm: str, outcome: str, seconds: float) -> None:
     MODELS_TRAINED.labels(algorithm=algorithm, outcome=outcome).inc()
     TASK_DURATION.labels(algorithm=algorithm, outcome=outcome).observe(seconds)
+
+
+WEBHOOK_DELIVERIES = Counter(
+    "webhook_deliveries_total",
+    "Webhook delivery tries by event and outcome: succeeded, retried (failed, tried again "
+    "later), failed (out of tries), refused (the target is an internal address).",
+    ["event", "outcome"],
+)

@@ -14,13 +14,14 @@ from arq import Worker, cron
 from app.config import Settings
 from app.resources import ensure_indexes, open_resources, redis_settings
 from app.storage import INDEXES
-from app.training.queue import ingest_function, training_function
+from app.training.queue import delivery_function, ingest_function, training_function
 from workers.context import CONTEXT_KEY, WorkerContext
 from workers.health import health_key
 from workers.ingest import ingest_dataset
 from workers.pool import FitPool, default_threads_per_fit
 from workers.requeue import requeue_lost_jobs
 from workers.training import train_model
+from workers.webhooks import deliver_webhook, sweep_deliveries
 
 logger = logging.getLogger(__name__)
 HEALTH_CHECK_INTERVAL_SECONDS = 10
@@ -62,8 +63,12 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
         "functions": [
             training_function(train_model, settings),
             ingest_function(ingest_dataset, settings),
+            delivery_function(deliver_webhook, settings),
         ],
-        "cron_jobs": [cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=10)],
+        "cron_jobs": [
+            cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=10),
+            cron(sweep_deliveries, second={30}, timeout=30),
+        ],
         "queue_name": settings.queue_name,
         "redis_settings": redis_settings(settings),
         "on_startup": make_startup(settings),

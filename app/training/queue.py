@@ -19,6 +19,10 @@ from app.config import Settings
 
 TRAIN_FUNCTION = "train_model"
 INGEST_FUNCTION = "ingest_dataset"
+DELIVER_FUNCTION = "deliver_webhook"
+# A delivery's own tries are counted in its document (WEBHOOK_MAX_ATTEMPTS); arq also counts
+# the short waits for an earlier delivery to the same webhook, so its bound is only a backstop.
+DELIVERY_ARQ_MAX_TRIES = 500
 # Our own timeout (JOB_TIMEOUT_SECONDS) bounds the whole job; arq's is a backstop just above it,
 # and a job whose worker died is re-run once arq's in-progress key expires (its timeout + 10 s).
 ARQ_TIMEOUT_MARGIN_SECONDS = 5
@@ -38,6 +42,12 @@ async def enqueue_ingest(redis: ArqRedis, name: str, version: int) -> bool:
     """Queue the ingest of a dataset version (one job per version); False when queued already."""
     job_id = ingest_job_id(name, version)
     return await redis.enqueue_job(INGEST_FUNCTION, name, version, _job_id=job_id) is not None
+
+
+async def enqueue_delivery(redis: ArqRedis, delivery_id: str) -> bool:
+    """Queue a webhook delivery (app/events); False when the queue holds it already."""
+    job = await redis.enqueue_job(DELIVER_FUNCTION, delivery_id, _job_id=delivery_id)
+    return job is not None
 
 
 def _queued_job(redis: ArqRedis, job_id: str) -> Job:
@@ -100,4 +110,17 @@ def ingest_function(
         name=INGEST_FUNCTION,
         timeout=arq_timeout_seconds(settings),
         max_tries=settings.job_max_tries,
+    )
+
+
+def delivery_function(
+    coroutine: Callable[..., Coroutine[Any, Any, Any]], settings: Settings
+) -> Function:
+    """The worker's registration of a webhook delivery: one try is a name lookup and a POST,
+    each bounded by WEBHOOK_TIMEOUT_SECONDS."""
+    return func(
+        coroutine,
+        name=DELIVER_FUNCTION,
+        timeout=int(settings.webhook_timeout_seconds * 4) + ARQ_TIMEOUT_MARGIN_SECONDS,
+        max_tries=DELIVERY_ARQ_MAX_TRIES,
     )

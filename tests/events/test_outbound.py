@@ -1,0 +1,92 @@
+"""Outbound safety: internal targets are refused at registration and at delivery, unless
+WEBHOOK_ALLOW_PRIVATE_TARGETS; the connection goes to the address that was checked."""
+
+import ipaddress
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.config import Settings
+from app.events.exceptions import UnsafeTarget
+from app.events.outbound import outbound_client, refusal
+from tests.events.receiver import Receiver
+from tests.support import SettingsFactory
+
+INTERNAL = [
+    "http://127.0.0.1/hook",
+    "http://127.8.9.10:8080/hook",
+    "http://10.1.2.3/hook",
+    "http://172.16.0.1/hook",
+    "http://192.168.1.1/hook",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]/hook",
+    "http://[::ffff:127.0.0.1]/hook",
+    "http://[fe80::1]/hook",
+    "http://[fd00:ec2::254]/hook",
+    "http://0.0.0.0/hook",
+    "http://224.0.0.1/hook",
+    "http://100.64.0.1/hook",
+    "http://localhost:9/hook",  # a name that resolves to loopback
+]
+
+
+@pytest.fixture(scope="module")
+def settings(settings_factory: SettingsFactory) -> Settings:
+    return settings_factory()  # the default: internal targets refused
+
+
+@pytest.mark.parametrize("url", INTERNAL)
+async def test_registration_refuses_internal_targets(client: httpx.AsyncClient, url: str) -> None:
+    response = await client.post("/api/v1/webhooks", json={"url": url, "events": ["job.failed"]})
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "url"]
+    assert "refused" in error["msg"]
+
+
+async def test_registration_refuses_unresolvable_names(client: httpx.AsyncClient) -> None:
+    url = "http://no-such-host.invalid/hook"
+    response = await client.post("/api/v1/webhooks", json={"url": url, "events": ["job.failed"]})
+    assert response.status_code == 422
+    assert "does not resolve" in response.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [("169.254.169.254", "link-local"), ("168.63.129.16", "metadata"), ("::1", "loopback")],
+)
+def test_refusal_names_the_reason(address: str, reason: str) -> None:
+    assert reason in (refusal(ipaddress.ip_address(address)) or "")
+
+
+def test_public_addresses_pass() -> None:
+    assert refusal(ipaddress.ip_address("93.184.215.14")) is None
+    assert refusal(ipaddress.ip_address("2606:4700::1111")) is None
+
+
+async def test_delivery_time_check_refuses_loopback(app: FastAPI, receiver: Receiver) -> None:
+    """A name registered while public may resolve inside later: each request checks again,
+    and nothing reaches the receiver."""
+    async with outbound_client(allow_private=False, timeout=2) as http:
+        for url in (receiver.url, receiver.url.replace("127.0.0.1", "localhost")):
+            with pytest.raises(UnsafeTarget, match="loopback"):
+                await http.post(url, content=b"{}")
+    assert receiver.received() == []
+
+
+async def test_allowed_private_connects_to_the_checked_address(receiver: Receiver) -> None:
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    async with outbound_client(allow_private=True, timeout=2) as http:
+        response = await http.post(url, content=b"{}")
+    assert response.status_code == 200
+    (received,) = receiver.received()
+    assert received.headers["host"].startswith("localhost:")  # the name, not the address
+
+
+async def test_redirects_are_not_followed(receiver: Receiver) -> None:
+    receiver.script.append(302)
+    async with outbound_client(allow_private=True, timeout=2) as http:
+        response = await http.post(receiver.url, content=b"{}")
+    assert response.status_code == 302
+    assert len(receiver.received()) == 1

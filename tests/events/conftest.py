@@ -1,7 +1,7 @@
 """The events tests: webhooks may reach loopback (their receiver runs on 127.0.0.1), retries
 come quickly, and each test's webhooks are deleted after it."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -9,9 +9,8 @@ import pytest
 
 from app.config import Settings
 from tests.events.receiver import Receiver, running_receiver
+from tests.events.support import MakeWebhook
 from tests.support import SettingsFactory
-
-MakeWebhook = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture(scope="module")

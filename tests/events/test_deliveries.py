@@ -9,8 +9,8 @@ from arq import Worker
 
 from app.events import emit_event, signing
 from app.resources import Resources
-from tests.events.conftest import MakeWebhook
 from tests.events.receiver import Receiver
+from tests.events.support import MakeWebhook
 from tests.support import wait_for
 
 

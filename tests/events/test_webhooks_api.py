@@ -2,8 +2,8 @@
 
 import httpx
 
-from tests.events.conftest import MakeWebhook
 from tests.events.receiver import Receiver
+from tests.events.support import MakeWebhook
 
 PUBLIC_URL = "http://93.184.215.14/hook"  # an address literal: no name lookup needed
 

@@ -169,6 +169,23 @@ class Settings(BaseSettings):
         description="Threads that run the predictions too big to run inline and model loads.",
     )
 
+    # Explanations and evaluations (docs/inference.md, docs/evaluation.md)
+    importance_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        le=3600,
+        description="Time budget of the permutation importance computed at training on the "
+        "hold-out split (the repeats are chosen to fit it); 0 turns it off for every job, "
+        'a request turns it off with "importances": false.',
+    )
+    importance_max_columns: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Columns whose importances a model stores (the most important ones; the "
+        "model record says how many columns there were).",
+    )
+
     # Datasets (uploads are refused with a 4xx, ingest fails naming the limit)
     dataset_max_bytes: int = Field(
         default=200 * 1024 * 1024,

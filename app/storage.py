@@ -21,6 +21,7 @@ DELIVERIES = "webhook_deliveries"  # one per (event, webhook) delivery: its log
 SERVER_SECRETS = "server_secrets"  # keys the API replicas share, e.g. the cursor HMAC key
 FILES = "fs.files"  # the model files' GridFS bucket (the default one)
 CHUNKS = "fs.chunks"
+MODEL_INSIGHTS = "model_insights"  # per model id: residual sample, linear baseline (not listed)
 
 # The model list: each (filter, sort) pair the API accepts has one index,
 # `[<filter field>,] <sort field>, _id`; the names are `[<filter>_]<sort>`.

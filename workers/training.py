@@ -17,7 +17,10 @@ from arq import Retry
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
+from app.config import Settings
 from app.datasets import store
+from app.explanations.insights import store_insights
+from app.explanations.training import ImportanceOptions
 from app.registry.publish import publish_model, unpublish_model
 from app.storage import MODELS
 from app.training import jobs
@@ -104,7 +107,12 @@ def feature_types(document: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def fit_spec(request: TrainRequest, document: dict[str, Any]) -> FitSpec:
+def importance_options(request: TrainRequest, settings: Settings) -> ImportanceOptions:
+    seconds = settings.importance_seconds if request.importances else 0.0
+    return ImportanceOptions(seconds, settings.importance_max_columns, request.random_state)
+
+
+def fit_spec(request: TrainRequest, document: dict[str, Any], settings: Settings) -> FitSpec:
     """What to fit: the job's request and the dataset version's task and feature types."""
     return FitSpec(
         request.algorithm,
@@ -115,6 +123,7 @@ def fit_spec(request: TrainRequest, document: dict[str, Any]) -> FitSpec:
         columns=feature_types(document),
         preprocessing=Preprocessing(**request.preprocessing.model_dump()),
         cv=request.cv,
+        importances=importance_options(request, settings),
     )
 
 
@@ -158,6 +167,7 @@ def model_metadata(
         "preprocessing": asdict(spec.preprocessing),
         "job_id": job.id,
         "library_versions": library_versions(),
+        "importances": result.importances,
     }
 
 
@@ -174,7 +184,7 @@ async def load_and_fit(worker: WorkerContext, job: StoredJob) -> Fitted:
     """The fit's result and what it came from; cancelling this kills the fit's process."""
     db, request = worker.resources.db, job.request
     document, payload = await load_dataset(worker, request.dataset_name, request.dataset_version)
-    spec = fit_spec(request, document)
+    spec = fit_spec(request, document, worker.settings)
     fitting = fit(worker, spec, document, payload)
     result = await alongside(jobs.set_stage(db, job.id, "fitting"), fitting)
     return Fitted(spec, document, result)
@@ -194,6 +204,7 @@ async def publish_and_settle(worker: WorkerContext, job: StoredJob, fitted: Fitt
     )
     try:
         model = await alongside(jobs.set_stage(db, job.id, "saving"), publishing)
+        await store_insights(db, model["_id"], result.insights)
         if await jobs.mark_succeeded(db, job.id, model, result.warnings) is None:
             await unpublish_model(db, worker.resources.gridfs, model)  # cancelled meanwhile
             return Outcome.cancelled

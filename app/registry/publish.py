@@ -21,6 +21,7 @@ from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout
 
+from app.explanations.insights import delete_insights
 from app.storage import MODEL_COUNTERS, MODELS
 
 MAX_VERSION_ATTEMPTS = 100
@@ -144,6 +145,7 @@ async def unpublish_model(
     """Remove a model: metadata first, then its file, so no reader sees metadata without a file.
     Returns False when the metadata was already gone."""
     result = await db[MODELS].delete_one({"_id": document["_id"]})
+    await delete_insights(db, document["_id"])
     with contextlib.suppress(NoFile):
         await bucket.delete(document["file_id"])
     return result.deleted_count == 1

@@ -17,6 +17,7 @@ from gridfs.errors import NoFile
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.explanations.insights import delete_insights
 from app.paging import page_count
 from app.registry.cursors import CursorCodec
 from app.registry.exceptions import ModelNotFound
@@ -114,6 +115,7 @@ async def delete_model(db: AsyncDatabase, bucket: AsyncGridFSBucket, *, model_id
     document = await db[MODELS].find_one_and_delete({"_id": parse_model_id(model_id)})
     if document is None:
         raise ModelNotFound(f"no model with id {model_id!r}")
+    await delete_insights(db, document["_id"])
     try:
         await bucket.delete(document["file_id"])
     except NoFile:

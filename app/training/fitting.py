@@ -19,6 +19,7 @@ import sklearn
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
+from app.explanations.training import ImportanceOptions, importances, linear_baseline, residuals
 from app.training.algorithms import ALGORITHMS, takes_random_state
 from app.training.evaluation import cross_validation, evaluate, json_safe
 from app.training.pipeline import NUMERIC, Preprocessing, build_pipeline, input_schema
@@ -44,6 +45,7 @@ class FitSpec:
     columns: list[dict[str, Any]] | None = None  # the feature columns; all numeric when None
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     cv: int | None = None
+    importances: ImportanceOptions = field(default_factory=ImportanceOptions)
 
 
 @dataclass(slots=True)
@@ -54,6 +56,8 @@ class FitResult:
     classes: list[str]
     warnings: list[str] = field(default_factory=list)
     input_schema: list[dict[str, Any]] = field(default_factory=list)
+    importances: dict[str, Any] | None = None  # per original column (app/explanations)
+    insights: dict[str, Any] = field(default_factory=dict)  # residual sample, linear baseline
 
 
 def library_versions() -> dict[str, str]:
@@ -118,7 +122,10 @@ def fit_and_evaluate(spec: FitSpec, X: pd.DataFrame, y: np.ndarray) -> FitResult
         metrics = evaluate(spec.task, model, (X_train, y_train, X_test, y_test))
         if spec.cv:
             metrics["cv"] = cross_validation(spec.task, model, X, y, spec.cv, spec.random_state)
+        explained, insights = explain_fit(spec, model, (X_train, y_train, X_test, y_test))
     metrics["fit_seconds"] = round(fit_seconds, 6)
+    if "residual_quantiles" in insights:
+        metrics["residual_quantiles"] = insights.pop("residual_quantiles")
     classes = [str(c) for c in model.classes_] if spec.task is Task.classification else []
     messages = sorted({f"{w.category.__name__}: {_first_line(w.message)}" for w in caught})
     return FitResult(
@@ -128,7 +135,24 @@ def fit_and_evaluate(spec: FitSpec, X: pd.DataFrame, y: np.ndarray) -> FitResult
         classes,
         messages,
         input_schema(model, feature_columns(spec, X)),
+        explained,
+        insights,
     )
+
+
+def explain_fit(
+    spec: FitSpec, model: Pipeline, data: tuple[Any, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The importances (for the model record) and the insights (stored beside it): a
+    regressor's residual sample and quantiles, a linear model's baseline."""
+    X_train, _, X_test, y_test = data
+    regression = spec.task is Task.regression
+    explained = json_safe(importances(model, X_test, y_test, spec.importances, regression))
+    insights: dict[str, Any] = {"linear_baseline": linear_baseline(model, X_train)}
+    if regression:
+        sample, quantiles = residuals(model, X_test, y_test, spec.random_state)
+        insights |= {"residuals": sample, "residual_quantiles": quantiles}
+    return explained, json_safe(insights)
 
 
 def training_frame(payload: bytes, features: list[str], target: str) -> tuple[pd.DataFrame, Any]:

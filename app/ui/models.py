@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from app.dependencies import CursorCodecDep, DatabaseDep, GridFSDep
+from app.explanations.insights import read_insights
 from app.registry import download, service
 from app.registry.listing import ModelFilter
 from app.security.schemas import Scope
@@ -100,7 +101,7 @@ async def model_page(
         cursors=cursors,
     )
     context: dict[str, Any] = {"model": ModelRead.from_document(document), "versions": versions}
-    context |= modelviews.charts(document)
+    context |= modelviews.charts(document, await read_insights(db, document["_id"]))
     return render(request, "model.html", context, principal=principal)
 
 

@@ -2,8 +2,6 @@
 
 from typing import Any
 
-from markupsafe import Markup
-
 from app.ui.charts import bar_chart, confusion_heatmap, scatter
 from tensorfleet.schemas.registry import ModelRead
 
@@ -21,34 +19,43 @@ TOP_FEATURES = 20
 NOT_APPLICABLE = "\u2013"  # a hyperparameter the model's algorithm does not have
 
 
-def feature_importances(document: dict[str, Any]) -> dict[str, float]:
-    """The importances stored with the model, if its writer stored any."""
-    found = document.get("feature_importances") or document.get("metrics", {}).get(
-        "feature_importances"
-    )
-    return {str(k): float(v) for k, v in found.items()} if isinstance(found, dict) else {}
+def importance_rows(document: dict[str, Any], kind: str) -> list[tuple[str, float]]:
+    """(column, value) pairs of one kind of stored importances ("permutation" or "model"),
+    largest first; none for a model stored before importances."""
+    found = (document.get("importances") or {}).get(kind)
+    if isinstance(found, dict):  # the estimator's own: {kind, values}
+        found = found.get("values")
+    if not isinstance(found, list):
+        return []
+    return [(str(row["column"]), float(row["value"])) for row in found][:TOP_FEATURES]
 
 
-def residual_points(metrics: dict[str, Any]) -> list[tuple[float, float]]:
-    rows = metrics.get("residuals")
+def residual_points(insights: dict[str, Any]) -> list[tuple[float, float]]:
+    rows = insights.get("residuals")
     if not isinstance(rows, list):
         return []
     return [(float(r["predicted"]), float(r["residual"])) for r in rows if isinstance(r, dict)]
 
 
-def charts(document: dict[str, Any]) -> dict[str, Markup]:
+def charts(document: dict[str, Any], insights: dict[str, Any]) -> dict[str, Any]:
+    """The model page's charts: each empty when the model has nothing to draw it from."""
     metrics = document.get("metrics", {})
-    importances = sorted(feature_importances(document).items(), key=lambda kv: -kv[1])
+    permutation = [(c, max(v, 0.0)) for c, v in importance_rows(document, "permutation")]
+    own = importance_rows(document, "model")
+    importances = document.get("importances") or {}
     return {
         "heatmap": confusion_heatmap(
             document.get("classes", []), metrics.get("confusion_matrix", [])
         ),
         "residuals": scatter(
-            residual_points(metrics), title="Residuals", x_label="predicted", y_label="residual"
+            residual_points(insights), title="Residuals", x_label="predicted", y_label="residual"
         ),
-        "importances": bar_chart(
-            importances[:TOP_FEATURES], title="Feature importances", fmt="{:.3f}"
-        ),
+        "residual_quantiles": metrics.get("residual_quantiles") or {},
+        "importances": bar_chart(permutation, title="Permutation importance", fmt="{:.3f}"),
+        "importance_scoring": importances.get("permutation_scoring"),
+        "importance_skipped": importances.get("permutation_skipped"),
+        "model_importances": bar_chart(own, title="Estimator importances", fmt="{:.3f}"),
+        "model_importance_kind": (importances.get("model") or {}).get("kind"),
     }
 
 

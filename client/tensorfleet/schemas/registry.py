@@ -16,6 +16,11 @@ Document layout in MongoDB (collection `models`):
     size: int (bytes)          sha256: str (hex)      format: "joblib"
     library_versions: {"scikit-learn": str, "joblib": str, "python": str, "numpy": str}
     created_at: datetime (UTC)
+    importances: {columns, permutation: [{column, value, std}] | null, permutation_scoring,
+                  permutation_repeats, permutation_skipped, model: {kind, values} | null}
+                 (absent on models stored before explanations; see app/explanations)
+    metrics.residual_quantiles: {p05, p25, p50, p75, p95} (regression, since explanations)
+Beside it, `model_insights` (by model id): residuals [{predicted, residual}], linear_baseline.
 """
 
 from datetime import datetime
@@ -63,6 +68,37 @@ class InputColumn(BaseModel):
     )
 
 
+class ColumnImportance(BaseModel):
+    column: str = Field(description="An original column of the table (not a one-hot column).")
+    value: float
+    std: float | None = Field(default=None, description="Over the permutation repeats.")
+
+
+class EstimatorImportances(BaseModel):
+    kind: Literal["feature_importances", "mean_abs_coefficient"] = Field(
+        description="The estimator's `feature_importances_`, or the mean absolute coefficient "
+        "over classes (on the pipeline's scaled, one-hot columns), summed per original column."
+    )
+    values: list[ColumnImportance]
+
+
+class ModelImportances(BaseModel):
+    """Importances per original column, largest first (at most IMPORTANCE_MAX_COLUMNS)."""
+
+    columns: int = Field(ge=0, description="Columns the model takes (all, also those not kept).")
+    permutation: list[ColumnImportance] | None = Field(
+        default=None,
+        description="Permutation importance on the hold-out split: the score lost when the "
+        "column is shuffled; null when skipped.",
+    )
+    permutation_scoring: str | None = Field(default=None, description="accuracy or r2.")
+    permutation_repeats: int | None = None
+    permutation_skipped: str | None = Field(default=None, description="Why it was skipped.")
+    model: EstimatorImportances | None = Field(
+        default=None, description="The estimator's own importances; null when it has none."
+    )
+
+
 class ModelRead(BaseModel):
     """A registered model version."""
 
@@ -92,6 +128,9 @@ class ModelRead(BaseModel):
     format: str = "joblib"
     library_versions: dict[str, str]
     created_at: datetime
+    importances: ModelImportances | None = Field(
+        default=None, description="Null for a model stored before importances."
+    )
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> "ModelRead":

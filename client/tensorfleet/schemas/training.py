@@ -125,6 +125,11 @@ class TrainRequest(StoredBody):
         "cross-validation folds of the whole dataset.",
     )
     preprocessing: PreprocessingOptions = Field(default_factory=PreprocessingOptions)
+    importances: bool = Field(
+        default=True,
+        description="Compute permutation importance on the hold-out split (time-bounded by "
+        "IMPORTANCE_SECONDS); false skips it (the estimator's own importances are kept).",
+    )
 
 
 class JobProgress(BaseModel):

@@ -28,7 +28,7 @@ from app.events.exceptions import (
     WebhookNotFound,
 )
 from app.inference.exceptions import InvalidPredictionInput, ModelIntegrityError, ModelTooLarge
-from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelNotFound
+from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelInUse, ModelNotFound
 from app.security.exceptions import KeyNotFound, LastAdminKey
 from app.training.exceptions import (
     DatasetNotFound,
@@ -122,6 +122,11 @@ def _dataset_in_use(request: Request, exc: DatasetInUse) -> Response:
     return JSONResponse(status_code=409, content={"detail": str(exc), "models": exc.models})
 
 
+def _model_in_use(request: Request, exc: ModelInUse) -> Response:
+    content = {"detail": str(exc), "aliases": exc.aliases, "endpoints": exc.endpoints}
+    return JSONResponse(status_code=409, content=content)
+
+
 def _queue_unavailable(request: Request, exc: QueueUnavailable) -> Response:
     return JSONResponse(
         status_code=503,
@@ -166,6 +171,7 @@ ERRORS: dict[type[Exception], Respond] = {
     DatasetInUse: _dataset_in_use,
     ModelNotFound: _status(404),
     ModelFileMissing: _status(404),
+    ModelInUse: _model_in_use,
     InvalidCursor: _invalid_cursor,
     InvalidPredictionInput: _invalid_rows,
     ModelTooLarge: _status(507),  # the model file is larger than MODEL_CACHE_BYTES

@@ -16,7 +16,7 @@ from app.metrics import install_metrics
 from app.registry.cursors import load_cursor_codec
 from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
-from app.routers import datasets, health, inference, keys, registry, training, webhooks
+from app.routers import aliases, datasets, health, inference, keys, registry, training, webhooks
 from app.security.body import BodySizeLimit
 from app.security.deps import metrics_access
 from app.security.gate import RequestGate
@@ -32,8 +32,8 @@ DESCRIPTION = (
     "`POST /train`, poll `GET /jobs/{job_id}`, then list, inspect and download models under "
     "`/api/v1/models`.\n\nWhen authentication is on, send an API key as `Authorization: Bearer "
     "<key>` or `X-API-Key: <key>` (the Authorize button). Scopes: `read` for GET routes, "
-    "`train` to submit and cancel jobs, `admin` to delete models and manage keys; each includes "
-    "the ones before it."
+    "`train` to submit and cancel jobs and to set aliases and endpoints, `admin` to delete "
+    "models and manage keys; each includes the ones before it."
 )
 
 
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(training.router)
     app.include_router(registry.router)
+    app.include_router(aliases.router)
     app.include_router(inference.router)
     app.include_router(datasets.router)
     app.include_router(keys.router)

@@ -15,6 +15,9 @@ JOB_ENDINGS = "job_endings"  # one document per ended job: the claim on its term
 DATASETS = "datasets"  # one document per dataset name (its version counter)
 DATASET_VERSIONS = "dataset_versions"  # one per (name, version): status, files, profile
 DATASET_BUCKET = "datasets"  # GridFS bucket of the datasets' uploads and normalised copies
+MODEL_ALIASES = "model_aliases"  # one per (name, alias): `_id` "<name>/<alias>", the version
+MODEL_ALIAS_HISTORY = "model_alias_history"  # every alias change, appended
+ENDPOINTS = "endpoints"  # one per A/B endpoint: `_id` its name, routes with weights, shadow
 API_KEYS = "api_keys"
 WEBHOOKS = "webhooks"  # one per registered webhook: URL, events, signing secret
 DELIVERIES = "webhook_deliveries"  # one per (event, webhook) delivery: its log
@@ -81,6 +84,16 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel([("name", ASCENDING), ("sha256", ASCENDING)], name="name_sha256"),
     ],
+    # Deleting a version asks which aliases point at it.
+    MODEL_ALIASES: [IndexModel([("name", ASCENDING), ("version", ASCENDING)], name="name_version")],
+    MODEL_ALIAS_HISTORY: [
+        IndexModel(
+            [("name", ASCENDING), ("changed_at", DESCENDING), ("_id", DESCENDING)],
+            name="name_changed",
+        )
+    ],
+    # Deleting a version asks which endpoints route to its name.
+    ENDPOINTS: [IndexModel([("model", ASCENDING)], name="model")],
     API_KEYS: [IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")],
     WEBHOOKS: [IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)], name="created")],
     DELIVERIES: [

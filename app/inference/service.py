@@ -28,8 +28,9 @@ from app.inference.exceptions import InvalidPredictionInput
 from app.inference.loading import load_model
 from app.inference.rows import model_rows
 from app.metrics import PREDICTED_ROWS, PREDICTION_STAGE_SECONDS, PREDICTIONS
+from app.registry import aliases
 from app.registry.exceptions import ModelNotFound
-from app.registry.service import get_model, get_model_version, parse_model_id
+from app.registry.service import get_model, parse_model_id, resolve_model
 from app.resources import Resources
 from tensorfleet.schemas.inference import ModelAnswered, ModelRef, PredictRequest, PredictResponse
 
@@ -71,18 +72,31 @@ async def open_inference(resources: Resources) -> AsyncIterator[Inference]:
 
 
 async def resolve(inference: Inference, ref: ModelRef) -> LoadedModel:
-    """The loaded model a reference names; ModelNotFound when there is none."""
+    """The loaded model a reference names; ModelNotFound when there is none.
+
+    By id (and by alias, whose document holds the id), a trusted cache answers without a
+    model read; names go through the registry's one resolver."""
     db, cache = inference.db, inference.cache
+    if ref.alias is not None:
+        target = await aliases.get_alias(db, name=str(ref.name), alias=ref.alias)
+        return await _by_id(inference, str(target["model_id"]), ref)
     if ref.model_id is None:
-        document = await get_model_version(db, name=str(ref.name), version=ref.version)
-        return await cache.get(document)
-    model_id = str(parse_model_id(ref.model_id))  # one spelling per id: the cache's key
+        return await cache.get(await resolve_model(db, ref))
+    return await _by_id(inference, str(parse_model_id(ref.model_id)), ref)
+
+
+async def _by_id(inference: Inference, model_id: str, ref: ModelRef) -> LoadedModel:
+    """`model_id` is in the cache key's spelling (ObjectId's lower-case hex)."""
+    db, cache = inference.db, inference.cache
     if cache.trusted and (entry := cache.peek(model_id)) is not None:
         return entry
     try:
         document = await get_model(db, model_id=model_id)
     except ModelNotFound:
         cache.invalidate(model_id)
+        if ref.alias is not None:  # a forced delete raced this read of the alias
+            gone = f"alias {ref.alias!r} of {ref.name!r} names a deleted model"
+            raise ModelNotFound(gone) from None
         raise
     return await cache.get(document)
 
@@ -147,9 +161,13 @@ async def _predict(
         raise InvalidPredictionInput([error]) from None
 
 
-def _answer(model: LoadedModel, predictions: list, probabilities: list | None) -> bytes:
+def _answer(
+    model: LoadedModel, ref: ModelRef, predictions: list, probabilities: list | None
+) -> bytes:
     document = model.document
-    answered = ModelAnswered(id=model.model_id, name=document["name"], version=document["version"])
+    answered = ModelAnswered(
+        id=model.model_id, name=document["name"], version=document["version"], alias=ref.alias
+    )
     response = PredictResponse.model_construct(
         model=answered, predictions=predictions, probabilities=probabilities
     )
@@ -171,7 +189,7 @@ async def predict(inference: Inference, ref: ModelRef, body: bytes) -> bytes:
         parsed = time.perf_counter()
         predictions, probabilities = await _predict(inference, model, request, X)
         predicted = time.perf_counter()
-        answer = _answer(model, predictions, probabilities)
+        answer = _answer(model, ref, predictions, probabilities)
     except InvalidPredictionInput:
         PREDICTIONS.labels(*labels, "invalid_input").inc()
         raise

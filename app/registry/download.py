@@ -14,9 +14,10 @@ from gridfs import AsyncGridFSBucket
 from gridfs.asynchronous.grid_file import AsyncGridOut
 from gridfs.errors import CorruptGridFile, NoFile
 from pymongo.asynchronous.collection import AsyncCollection
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Send
 
+from app.metrics import MODEL_DOWNLOADS
 from app.registry.exceptions import ModelFileMissing
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,11 @@ def etag_matches(if_none_match: str | None, tag: str) -> bool:
 
 
 def download_headers(document: dict[str, Any]) -> dict[str, str]:
+    """Also the model's id and version: a download by alias says which version it got."""
     return {
         "ETag": etag(document),
+        "X-Model-Id": str(document["_id"]),
+        "X-Model-Version": str(document["version"]),
         "Content-Disposition": f'attachment; filename="{download_filename(document)}"',
         "Cache-Control": "no-cache",
     }
@@ -79,6 +83,27 @@ async def iter_chunks(grid_out: AsyncGridOut, chunks: AsyncCollection) -> AsyncI
             raise CorruptGridFile(f"file {grid_out._id} ends at {sent} of {length} bytes")
     finally:
         await cursor.close()
+
+
+async def model_file_response(
+    document: dict[str, Any],
+    bucket: AsyncGridFSBucket,
+    chunks: AsyncCollection,
+    *,
+    method: str,
+    if_none_match: str | None,
+) -> Response:
+    """The download answer for a model: 304 when the ETag matches, headers alone for HEAD,
+    otherwise the file streamed (and counted)."""
+    headers = download_headers(document)
+    if etag_matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    grid_out = await open_model_file(bucket, document)
+    headers["Content-Length"] = str(grid_out.length)
+    if method == "HEAD":
+        return Response(headers=headers, media_type=MEDIA_TYPE)
+    MODEL_DOWNLOADS.labels(str(document.get("algorithm", "unknown"))).inc()
+    return ModelFileResponse(iter_chunks(grid_out, chunks), headers=headers)
 
 
 class ModelFileResponse(StreamingResponse):

@@ -19,3 +19,19 @@ class ModelFileMissing(RegistryError):
 
 class InvalidCursor(RegistryError):
     """An `after` token that is not one we issued, or issued for another sort."""
+
+
+class AliasNotFound(ModelNotFound):
+    """The name has no such alias (a 404, like any unknown model reference)."""
+
+
+class ModelInUse(RegistryError):
+    """A version that aliases point at (or endpoints route to) is not deleted unless forced;
+    endpoints refuse even then: their routes must change first."""
+
+    def __init__(self, name: str, version: int, aliases: list[str], endpoints: list[str]) -> None:
+        self.aliases, self.endpoints = aliases, endpoints
+        parts = [f"aliases {', '.join(aliases)} point at it"] if aliases else []
+        parts += [f"endpoints {', '.join(endpoints)} route to it"] if endpoints else []
+        advice = "move the endpoints' routes first" if endpoints else "force=true removes them"
+        super().__init__(f"{name} v{version} is in use: {'; '.join(parts)}; {advice}")

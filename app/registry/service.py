@@ -19,10 +19,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.explanations.insights import delete_insights
 from app.paging import page_count
+from app.registry import aliases
 from app.registry.cursors import CursorCodec
-from app.registry.exceptions import ModelNotFound
+from app.registry.exceptions import ModelInUse, ModelNotFound
 from app.registry.listing import ModelFilter, after_query, index_name, sort_spec
+from app.registry.usage import endpoints_using
 from app.storage import FILES, MODELS, NAME_VERSION_UNIQUE
+from tensorfleet.schemas.inference import ModelRef
 from tensorfleet.schemas.registry import ModelList, ModelRead, ModelSort, SortOrder, SweepRead
 
 logger = logging.getLogger(__name__)
@@ -45,8 +48,24 @@ async def get_model(db: AsyncDatabase, *, model_id: str) -> dict[str, Any]:
     return document
 
 
-async def get_model_version(db: AsyncDatabase, *, name: str, version: int | None) -> dict:
-    """A given version of a name, or its latest when version is None."""
+async def aliased_model(db: AsyncDatabase, *, name: str, alias: str) -> dict[str, Any]:
+    """The version an alias points at now (one alias read, one model read)."""
+    target = await aliases.get_alias(db, name=name, alias=alias)
+    document = await db[MODELS].find_one({"_id": target["model_id"]})
+    if document is None:  # deleted under the alias (a race with a forced delete)
+        raise ModelNotFound(
+            f"alias {alias!r} of {name!r} points at v{target['version']}, which is gone"
+        )
+    return document
+
+
+async def get_model_version(
+    db: AsyncDatabase, *, name: str, version: int | None = None, alias: str | None = None
+) -> dict[str, Any]:
+    """A given version of a name, the one an alias names, or its latest when neither is given.
+    AliasNotFound (a ModelNotFound) for an unknown alias."""
+    if alias is not None:
+        return await aliased_model(db, name=name, alias=alias)
     query: dict[str, Any] = {"name": name}
     if version is not None:
         query["version"] = version
@@ -57,6 +76,15 @@ async def get_model_version(db: AsyncDatabase, *, name: str, version: int | None
         which = "any version" if version is None else f"version {version}"
         raise ModelNotFound(f"no model named {name!r} with {which}")
     return document
+
+
+async def resolve_model(db: AsyncDatabase, ref: ModelRef) -> dict[str, Any]:
+    """The stored document a reference names: by id, or by name with a version, an alias or
+    neither (the latest). The one resolver of model references: every route and job that
+    names a model (get, download, predict, batch predictions, evaluations) comes here."""
+    if ref.model_id is not None:
+        return await get_model(db, model_id=ref.model_id)
+    return await get_model_version(db, name=str(ref.name), version=ref.version, alias=ref.alias)
 
 
 async def count_models(db: AsyncDatabase, *, model_filter: ModelFilter) -> int:
@@ -109,8 +137,36 @@ async def list_models(
     )
 
 
-async def delete_model(db: AsyncDatabase, bucket: AsyncGridFSBucket, *, model_id: str) -> None:
-    """Delete the metadata, then the file; ModelNotFound if it was already gone."""
+async def release(
+    db: AsyncDatabase, document: dict[str, Any], *, force: bool, by: str | None
+) -> list[str]:
+    """Free a version for deletion: ModelInUse while endpoints route to it (even forced), or
+    aliases point at it (unless forced: then they are removed, and returned)."""
+    name, version = document["name"], document["version"]
+    pointing = await aliases.aliases_of(db, name=name, version=version)
+    routing = await endpoints_using(db, name=name, version=version, aliases=pointing)
+    if routing or (pointing and not force):
+        raise ModelInUse(name, version, pointing, routing)
+    removed = [
+        alias
+        for alias in pointing
+        if await aliases.remove_alias(db, name=name, alias=alias, by=by, version=version)
+    ]
+    return removed
+
+
+async def delete_model(
+    db: AsyncDatabase,
+    bucket: AsyncGridFSBucket,
+    *,
+    model_id: str,
+    force: bool = False,
+    by: str | None = None,
+) -> dict[str, Any]:
+    """Delete the metadata, then the file; ModelNotFound if it was already gone, ModelInUse
+    while aliases or endpoints name it (see `release`). Returns the deleted document with
+    `removed_aliases`."""
+    removed = await release(db, await get_model(db, model_id=model_id), force=force, by=by)
     # No projection: FerretDB v1.24 does not implement findAndModify's `fields`.
     document = await db[MODELS].find_one_and_delete({"_id": parse_model_id(model_id)})
     if document is None:
@@ -120,6 +176,7 @@ async def delete_model(db: AsyncDatabase, bucket: AsyncGridFSBucket, *, model_id
         await bucket.delete(document["file_id"])
     except NoFile:
         logger.info("model %s had no GridFS file %s left", model_id, document["file_id"])
+    return document | {"removed_aliases": removed}
 
 
 async def _unnamed(db: AsyncDatabase, files: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Online predictions over HTTP: by model id, or by name (latest or a given version).
+"""Online predictions over HTTP: by model id, or by name (latest, a given version or an alias).
 
 HTTP only: each route turns its path into a ModelRef and hands the raw body to
 app.inference.service.predict, which parses it itself (so parsing is timed and its errors
@@ -14,6 +14,7 @@ from fastapi import status as http
 from app.dependencies import InferenceDep
 from app.inference import service
 from app.security.deps import requires_read
+from tensorfleet.schemas.aliases import ALIAS_MAX_LENGTH, ALIAS_PATTERN
 from tensorfleet.schemas.inference import ModelRef, PredictRequest, PredictResponse
 from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 
@@ -23,6 +24,9 @@ ModelName = Annotated[
     str, Path(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN, description="Model name.")
 ]
 ModelId = Annotated[str, Path(min_length=1, max_length=64, description="The model id.")]
+Alias = Annotated[
+    str, Path(max_length=ALIAS_MAX_LENGTH, pattern=ALIAS_PATTERN, description="An alias.")
+]
 Version = Annotated[int, Path(ge=1, le=2**62, description="The model version.")]
 
 PREDICT_ROUTE: dict[str, Any] = {
@@ -65,3 +69,11 @@ async def predict_version(
 ) -> Response:
     """Predict with one version of a model name."""
     return await _answer(inference, ModelRef(name=name, version=version), request)
+
+
+@router.post("/models/by-name/{name}/aliases/{alias}/predict", **PREDICT_ROUTE)
+async def predict_alias(
+    name: ModelName, alias: Alias, inference: InferenceDep, request: Request
+) -> Response:
+    """Predict with the version an alias points at; the answer's `model.version` says which."""
+    return await _answer(inference, ModelRef(name=name, alias=alias), request)

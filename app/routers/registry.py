@@ -26,13 +26,14 @@ from app.dependencies import (
     RedisDep,
     SettingsDep,
 )
-from app.metrics import MODEL_DOWNLOADS, MODEL_LISTINGS
+from app.metrics import MODEL_LISTINGS
 from app.registry import download, service
 from app.registry.listing import ModelFilter
 from app.registry.statistics import registry_statistics
-from app.security.deps import requires_admin, requires_read
+from app.security.deps import AdminAccess, requires_admin, requires_read
 from app.storage import CHUNKS
 from tensorfleet.schemas.registry import (
+    ModelDeleted,
     ModelList,
     ModelRead,
     ModelSort,
@@ -168,16 +169,9 @@ async def download_model(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The serialised model, streamed from GridFS; ETag is its sha256."""
-    headers = download.download_headers(model)
-    if download.etag_matches(if_none_match, headers["ETag"]):
-        return Response(status_code=http.HTTP_304_NOT_MODIFIED, headers=headers)
-    grid_out = await download.open_model_file(bucket, model)
-    headers["Content-Length"] = str(grid_out.length)
-    if request.method == "HEAD":
-        return Response(headers=headers, media_type=download.MEDIA_TYPE)
-    MODEL_DOWNLOADS.labels(str(model.get("algorithm", "unknown"))).inc()
-    chunks = download.iter_chunks(grid_out, db[CHUNKS])
-    return download.ModelFileResponse(chunks, headers=headers)
+    return await download.model_file_response(
+        model, bucket, db[CHUNKS], method=request.method, if_none_match=if_none_match
+    )
 
 
 @router.delete(
@@ -185,16 +179,40 @@ async def download_model(
     status_code=http.HTTP_204_NO_CONTENT,
     response_model=None,
     response_class=Response,
-    responses=NOT_FOUND,
-    dependencies=[requires_admin],
+    responses={
+        **NOT_FOUND,
+        200: {"model": ModelDeleted, "description": "With force=true: what was removed."},
+        409: {"description": "Aliases point at the version (or endpoints route to it)."},
+    },
 )
 async def delete_model(
-    db: DatabaseDep, bucket: GridFSDep, redis: RedisDep, inference: InferenceDep, model_id: ModelId
-) -> None:
+    db: DatabaseDep,
+    bucket: GridFSDep,
+    redis: RedisDep,
+    inference: InferenceDep,
+    model_id: ModelId,
+    principal: AdminAccess,
+    force: Annotated[
+        bool, Query(description="Also remove the aliases that point at this version.")
+    ] = False,
+) -> Response:
     """Delete the metadata, then the GridFS file and chunks; every API process stops serving
-    the model's predictions."""
-    await service.delete_model(db, bucket, model_id=model_id)
+    the model's predictions. 409 naming the aliases that point at it unless `force=true`
+    (which removes them and answers 200 saying so), and naming the endpoints that route to it
+    (whatever `force`: change their routes first)."""
+    deleted = await service.delete_model(
+        db, bucket, model_id=model_id, force=force, by=principal.key_id
+    )
     await inference.forget(redis, model_id)
+    if not force:
+        return Response(status_code=http.HTTP_204_NO_CONTENT)
+    answer = ModelDeleted(
+        id=str(deleted["_id"]),
+        name=deleted["name"],
+        version=deleted["version"],
+        removed_aliases=deleted["removed_aliases"],
+    )
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get(

@@ -90,6 +90,7 @@ requires_read = Depends(read_access)
 requires_train = Depends(train_access)
 requires_admin = Depends(admin_access)
 
+TrainAccess = Annotated[Principal, requires_train]
 AdminAccess = Annotated[Principal, requires_admin]
 
 

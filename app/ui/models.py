@@ -9,13 +9,14 @@ from starlette.responses import Response
 
 from app.dependencies import CursorCodecDep, DatabaseDep, GridFSDep
 from app.explanations.insights import read_insights
-from app.registry import download, service
+from app.registry import aliases, download, service
 from app.registry.listing import ModelFilter
 from app.security.schemas import Scope
 from app.storage import CHUNKS
 from app.ui import modelviews
 from app.ui.rendering import render
 from app.ui.session import CheckedForm, UIRefusal, Viewer, authorize
+from tensorfleet.schemas.aliases import AliasRead
 from tensorfleet.schemas.registry import ModelList, ModelRead, ModelSort, SortOrder
 from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 
@@ -101,6 +102,8 @@ async def model_page(
         cursors=cursors,
     )
     context: dict[str, Any] = {"model": ModelRead.from_document(document), "versions": versions}
+    named = await aliases.list_aliases(db, name=document["name"])
+    context["aliases"] = [AliasRead.from_document(a) for a in named]
     context |= modelviews.charts(document, await read_insights(db, document["_id"]))
     return render(request, "model.html", context, principal=principal)
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from tensorfleet.cli import datasets, demo, predict, registry, training
+from tensorfleet.cli import aliases, datasets, demo, predict, registry, training
 from tensorfleet.cli.state import EXIT_ERROR, CliState
 from tensorfleet.client.config import API_KEY_ENV, DEFAULT_TIMEOUT_SECONDS, URL_ENV
 
@@ -48,6 +48,7 @@ app.command()(training.train)
 app.add_typer(training.jobs_app, name="jobs")
 app.add_typer(registry.models_app, name="models")
 app.add_typer(datasets.datasets_app, name="datasets")
+app.add_typer(aliases.aliases_app, name="aliases")
 app.command()(training.algorithms)
 app.command()(predict.predict)
 app.command()(registry.stats)

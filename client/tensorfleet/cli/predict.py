@@ -59,7 +59,11 @@ def write_predictions(answers: list[PredictResponse], out: Path | None) -> None:
         out.write_text(buffer.getvalue())
 
 
-def resolve(client: TensorFleetClient, model: str, version: int | None) -> ModelRead:
+def resolve(
+    client: TensorFleetClient, model: str, version: int | None, alias: str | None
+) -> ModelRead:
+    if alias is not None:
+        return client.aliased_model(model, alias)
     if version is not None:
         return client.model_version(model, version)
     return client.get_model(model) if OBJECT_ID.match(model) else client.latest_model(model)
@@ -70,6 +74,7 @@ def predict(
     model: Annotated[str, typer.Argument(help="A model id, or a name (its latest version).")],
     file: Annotated[Path, typer.Option("--file", "-f", help="CSV with a header row.")],
     version: Annotated[int | None, typer.Option(min=1, help="This version of a name.")] = None,
+    alias: Annotated[str | None, typer.Option(help="The version this alias names.")] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Add class probabilities.")] = False,
     out: Annotated[Path | None, typer.Option(help="Write the CSV here, not to stdout.")] = None,
 ) -> None:
@@ -77,8 +82,10 @@ def predict(
     rows = read_rows(file)
     if not rows:
         fail(f"{file} has no rows", EXIT_USAGE)
+    if version is not None and alias is not None:
+        fail("give --version or --alias, not both", EXIT_USAGE)
     with client_for(ctx) as client:
-        target = resolve(client, model, version)  # one model for every batch
+        target = resolve(client, model, version, alias)  # one model for every batch
         answers = [
             client.predict(target, rows[i : i + BATCH_ROWS], probabilities=proba)
             for i in range(0, len(rows), BATCH_ROWS)

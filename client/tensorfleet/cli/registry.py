@@ -86,19 +86,28 @@ def model_fields(model: ModelRead) -> Any:
 
 
 def find_model(
-    client: TensorFleetClient, model_id: str | None, name: str | None, version: int | None
+    client: TensorFleetClient,
+    model_id: str | None,
+    name: str | None,
+    version: int | None,
+    alias: str | None = None,
 ) -> ModelRead:
     if (model_id is None) == (name is None):
         raise typer.BadParameter("give either a MODEL_ID or --name", param_hint="MODEL_ID")
+    if version is not None and alias is not None:
+        raise typer.BadParameter("give --version or --alias, not both", param_hint="--alias")
     if model_id is not None:
         return client.get_model(model_id)
     assert name is not None
+    if alias is not None:
+        return client.aliased_model(name, alias)
     return client.latest_model(name) if version is None else client.model_version(name, version)
 
 
 ModelId = Annotated[str | None, typer.Argument(help="The model id.", show_default=False)]
 NameOption = Annotated[str | None, typer.Option("--name", help="A model name instead of an id.")]
 VersionOption = Annotated[int | None, typer.Option(min=1, help="With --name; default: latest.")]
+AliasOption = Annotated[str | None, typer.Option(help="With --name: the version it names.")]
 
 
 @models_app.command("show")
@@ -107,11 +116,12 @@ def show_model(
     model_id: ModelId = None,
     name: NameOption = None,
     version: VersionOption = None,
+    alias: AliasOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """One model's metadata, by id or by --name (latest, or --version)."""
+    """One model's metadata, by id or by --name (latest, --version or --alias)."""
     with client_for(ctx) as client:
-        model = find_model(client, model_id, name, version)
+        model = find_model(client, model_id, name, version, alias)
     output.emit_json(model) if as_json else output.show(model_fields(model))
 
 
@@ -121,12 +131,13 @@ def download_model(
     model_id: ModelId = None,
     name: NameOption = None,
     version: VersionOption = None,
+    alias: AliasOption = None,
     to: Annotated[Path, typer.Option("--output", "-o", help="File or directory.")] = Path("."),
     as_json: JsonFlag = False,
 ) -> None:
     """Download the serialised model (joblib); its sha256 is checked."""
     with client_for(ctx) as client:
-        model = find_model(client, model_id, name, version)
+        model = find_model(client, model_id, name, version, alias)
         saved = client.download_model(model.id, to)
     if as_json:
         return output.emit_json(
@@ -145,13 +156,18 @@ def delete_model(
     ctx: typer.Context,
     model_id: Annotated[str, typer.Argument(help="The model id.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also remove the aliases pointing at it.")
+    ] = False,
 ) -> None:
-    """Delete a model's metadata and file."""
+    """Delete a model's metadata and file (refused while aliases point at it, unless --force)."""
     if not yes:
         typer.confirm(f"Delete model {model_id}?", abort=True, err=True)
     with client_for(ctx) as client:
-        client.delete_model(model_id)
-    output.show(f"deleted model {model_id}")
+        deleted = client.delete_model(model_id, force=force)
+    removed = deleted.removed_aliases if deleted else []
+    suffix = f" and its aliases {', '.join(removed)}" if removed else ""
+    output.show(f"deleted model {model_id}{suffix}")
 
 
 def stats(ctx: typer.Context, as_json: JsonFlag = False) -> None:

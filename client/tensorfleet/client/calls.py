@@ -19,7 +19,14 @@ from tensorfleet.schemas.datasets import (
 )
 from tensorfleet.schemas.health import HealthRead
 from tensorfleet.schemas.inference import PredictResponse
-from tensorfleet.schemas.registry import ModelList, ModelRead, ModelSort, SortOrder, StatisticsRead
+from tensorfleet.schemas.registry import (
+    ModelDeleted,
+    ModelList,
+    ModelRead,
+    ModelSort,
+    SortOrder,
+    StatisticsRead,
+)
 from tensorfleet.schemas.training import (
     AlgorithmRead,
     DatasetRead,
@@ -180,8 +187,14 @@ def model_version(name: str, version: int) -> Call[ModelRead]:
     return Call("GET", path, parsed_as(ModelRead))
 
 
-def delete_model(model_id: str) -> Call[None]:
-    return Call("DELETE", f"{MODELS}/{segment(model_id)}", no_content, accept=(204,))
+def delete_model(model_id: str, force: bool) -> Call[ModelDeleted | None]:
+    """204 (nothing to say) without force; with it, 200 naming the aliases removed."""
+    path, params = f"{MODELS}/{segment(model_id)}", query(force="true" if force else None)
+
+    def parse(response: httpx.Response) -> ModelDeleted | None:
+        return None if response.status_code == 204 else parsed_as(ModelDeleted)(response)
+
+    return Call("DELETE", path, parse, params=params, accept=(200, 204))
 
 
 def download_path(model_id: str) -> str:
@@ -189,9 +202,14 @@ def download_path(model_id: str) -> str:
 
 
 def predict(
-    model: str | ModelRead, rows: Any, *, version: int | None, probabilities: bool
+    model: str | ModelRead,
+    rows: Any,
+    *,
+    version: int | None,
+    probabilities: bool,
+    alias: str | None = None,
 ) -> Call[PredictResponse]:
-    path = predict_path(model, version, segment)
+    path = predict_path(model, version, segment, alias)
     body = predict_body(rows, probabilities)
     return Call("POST", path, parsed_as(PredictResponse), json=body)
 

@@ -16,10 +16,17 @@ OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 MODELS = "/api/v1/models"
 
 
-def predict_path(model: str | ModelRead, version: int | None, quote: Any) -> str:
-    """By id (a ModelRead, or 24 hex digits); otherwise by name, its latest or `version`."""
+def predict_path(
+    model: str | ModelRead, version: int | None, quote: Any, alias: str | None = None
+) -> str:
+    """By id (a ModelRead, or 24 hex digits); otherwise by name: an alias, a version, or its
+    latest."""
     if isinstance(model, ModelRead):
         return f"{MODELS}/{quote(model.id)}/predict"
+    if alias is not None:
+        if version is not None:
+            raise ValueError("give a version or an alias, not both")
+        return f"{MODELS}/by-name/{quote(model)}/aliases/{quote(alias)}/predict"
     if version is not None:
         return f"{MODELS}/by-name/{quote(model)}/versions/{quote(version)}/predict"
     if OBJECT_ID.match(model):

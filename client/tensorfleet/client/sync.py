@@ -11,6 +11,7 @@ from tensorfleet.client.calls import Call, ModelQuery
 from tensorfleet.client.config import DEFAULT_TIMEOUT_SECONDS, resolve_config
 from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
 from tensorfleet.client.errors import connection_failed, error_from_response
+from tensorfleet.client.lifecycle import Lifecycle
 from tensorfleet.client.polling import Backoff, dataset_delay, next_delay
 from tensorfleet.client.upload import Progress, Source, chunks, opened
 from tensorfleet.schemas.datasets import (
@@ -21,7 +22,7 @@ from tensorfleet.schemas.datasets import (
 )
 from tensorfleet.schemas.health import HealthRead
 from tensorfleet.schemas.inference import PredictResponse
-from tensorfleet.schemas.registry import ModelList, ModelRead, StatisticsRead
+from tensorfleet.schemas.registry import ModelDeleted, ModelList, ModelRead, StatisticsRead
 from tensorfleet.schemas.training import (
     AlgorithmRead,
     DatasetRead,
@@ -35,7 +36,7 @@ from tensorfleet.schemas.training import (
 T = TypeVar("T")
 
 
-class TensorFleetClient:
+class TensorFleetClient(Lifecycle):
     """`TensorFleetClient()` talks to $TENSORFLEET_URL (default http://localhost:8000)."""
 
     def __init__(
@@ -189,8 +190,10 @@ class TensorFleetClient:
     def model_version(self, name: str, version: int) -> ModelRead:
         return self._send(calls.model_version(name, version))
 
-    def delete_model(self, model_id: str) -> None:
-        self._send(calls.delete_model(model_id))
+    def delete_model(self, model_id: str, *, force: bool = False) -> ModelDeleted | None:
+        """Conflict (409) naming the aliases that point at it unless `force` removes them
+        (the answer says which), and naming the endpoints that route to it."""
+        return self._send(calls.delete_model(model_id, force))
 
     def download_model(self, model_id: str, destination: Destination) -> ModelDownload:
         """Stream the model file to a path (a directory: the server's file name) or a binary
@@ -222,11 +225,12 @@ class TensorFleetClient:
         rows: Any,
         *,
         version: int | None = None,
+        alias: str | None = None,
         probabilities: bool = False,
     ) -> PredictResponse:
         """Predictions for `rows` (dicts, lists in column order, or a pandas DataFrame) from
-        `model`: a ModelRead or an id, or a name (its latest version, or `version`)."""
-        call = calls.predict(model, rows, version=version, probabilities=probabilities)
+        `model`: a ModelRead or an id, or a name (its latest version, `version`, or `alias`)."""
+        call = calls.predict(model, rows, version=version, alias=alias, probabilities=probabilities)
         return self._send(call)
 
     def statistics(self) -> StatisticsRead:

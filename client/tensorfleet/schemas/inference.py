@@ -26,15 +26,16 @@ SPLIT_SCHEMA = {
 
 @dataclass(frozen=True, slots=True)
 class ModelRef:
-    """Which model to ask: an id, or a name with a version (None: the latest).
+    """Which model to ask: an id, or a name with a version or an alias (neither: the latest).
 
-    Every route that serves a prediction builds one and hands it to the same resolver, so a
-    later kind of reference (an alias, an A/B endpoint) is one more field, not a new path.
+    Every route that serves or names a model builds one and hands it to the same resolver
+    (app.registry.service.resolve_model), so every kind of reference gets the same checks.
     """
 
     model_id: str | None = None
     name: str | None = None
     version: int | None = None
+    alias: str | None = None
 
 
 class PredictRequest(BaseModel):
@@ -79,6 +80,12 @@ class ModelAnswered(BaseModel):
     id: str
     name: str
     version: int
+    alias: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The alias the request named (absent otherwise): `version` is where it "
+        "pointed when the request was served.",
+    )
 
 
 class PredictResponse(BaseModel):

@@ -182,6 +182,17 @@ class StatisticsRead(BaseModel):
     files_stored: int = Field(ge=0, description="Model files in GridFS.")
 
 
+class ModelDeleted(BaseModel):
+    """What a forced delete did (`DELETE /api/v1/models/{id}?force=true`)."""
+
+    id: str
+    name: str
+    version: int
+    removed_aliases: list[str] = Field(
+        description="Aliases that pointed at this version, removed with it."
+    )
+
+
 class SweepRead(BaseModel):
     """What an orphan sweep removed."""
 

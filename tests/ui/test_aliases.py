@@ -1,0 +1,44 @@
+"""A model's page lists the aliases of its name; deleting an aliased version from the UI is
+refused with a page naming the aliases."""
+
+import httpx
+
+from tests.samples import ADMIN, MakeModel
+from tests.ui.forms import csrf_token
+
+
+async def test_the_model_page_lists_the_names_aliases(
+    client: httpx.AsyncClient, reader: httpx.AsyncClient, make_model: MakeModel
+) -> None:
+    one, two = await make_model(name="ui-aliased"), await make_model(name="ui-aliased")
+    for alias, model in (("production", one), ("staging", two)):
+        path = f"/api/v1/models/by-name/ui-aliased/aliases/{alias}"
+        response = await client.put(path, json={"version": model["version"]}, headers=ADMIN)
+        assert response.status_code == 200, response.text
+    page = (await reader.get(f"/ui/models/{two['_id']}")).text
+    assert "Aliases of ui-aliased" in page
+    assert "<code>production</code>" in page and f'href="/ui/models/{one["_id"]}">v1<' in page
+    assert '<code>staging</code> <span class="muted">(this version)</span>' in page
+
+
+async def test_a_version_without_aliases_says_how_to_set_one(
+    reader: httpx.AsyncClient, make_model: MakeModel
+) -> None:
+    model = await make_model(name="ui-plain")
+    page = (await reader.get(f"/ui/models/{model['_id']}")).text
+    assert "No aliases." in page
+
+
+async def test_deleting_an_aliased_version_in_the_ui_is_refused(
+    client: httpx.AsyncClient, admin: httpx.AsyncClient, make_model: MakeModel
+) -> None:
+    model = await make_model(name="ui-kept")
+    path = "/api/v1/models/by-name/ui-kept/aliases/live"
+    await client.put(path, json={"version": model["version"]}, headers=ADMIN)
+    confirm = await admin.get(f"/ui/models/{model['_id']}/delete")
+    response = await admin.post(
+        f"/ui/models/{model['_id']}/delete", data={"csrf_token": csrf_token(confirm)}
+    )
+    assert response.status_code == 409
+    assert "aliases live point at it" in response.text
+    assert (await client.get(f"/api/v1/models/{model['_id']}", headers=ADMIN)).status_code == 200

@@ -186,6 +186,14 @@ class Settings(BaseSettings):
         "model record says how many columns there were).",
     )
 
+    explain_max_rows: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description='Most rows one predict request with "explain": true may carry (422 above); '
+        "explaining costs more than predicting (docs/inference.md has the measurements).",
+    )
+
     # Datasets (uploads are refused with a 4xx, ingest fails naming the limit)
     dataset_max_bytes: int = Field(
         default=200 * 1024 * 1024,

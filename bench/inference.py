@@ -10,10 +10,14 @@ Same model, same body, same load generator (bench/loadgen.py: `concurrency` asyn
 Every server gets the body `{"dataframe_split": {"columns": [...], "data": [...]}}`. The cold
 first request is TensorFleet's first predict of a model just published (read from the store,
 sha256 checked, unpickled), and each peer's first request after it started.
+
+Explanations: the same requests with `"explain": true` (1 and 100 rows), reported as the added
+p50 latency per row over the plain request, beside the floor (explaining in this process).
 """
 
 import asyncio
 import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -23,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import joblib
 import numpy as np
 from gridfs import AsyncGridFSBucket
 from pymongo import AsyncMongoClient
@@ -31,6 +36,9 @@ from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
+from app.explanations.insights import store_insights
+from app.explanations.local import explain_rows, explainer_for
+from app.explanations.training import linear_baseline
 from app.registry.publish import publish_model
 from app.training.fitting import serialise
 from bench import loadgen, mlflow_bridge
@@ -53,9 +61,10 @@ def iris() -> tuple[np.ndarray, np.ndarray]:
     return bunch.data, np.asarray(bunch.target_names)[bunch.target]  # labels, as the worker
 
 
-def body(X: np.ndarray, rows: int) -> bytes:
+def body(X: np.ndarray, rows: int, explain: bool = False) -> bytes:
     data = X[np.arange(rows) % len(X)].tolist()
-    return json.dumps({"dataframe_split": {"columns": FEATURES, "data": data}}).encode()
+    extra = {"explain": True} if explain else {}
+    return json.dumps({"dataframe_split": {"columns": FEATURES, "data": data}} | extra).encode()
 
 
 def floor(model: Any, X: np.ndarray, rows: int, seconds: float) -> dict[str, Any]:
@@ -84,7 +93,13 @@ async def _publish(stack: Stack, name: str, payload: bytes) -> dict[str, Any]:
             "job_id": f"bench-inference-{name}-{time.time_ns()}",
             "library_versions": {},
         }
-        return await publish_model(db, AsyncGridFSBucket(db), payload=payload, metadata=metadata)
+        document = await publish_model(
+            db, AsyncGridFSBucket(db), payload=payload, metadata=metadata
+        )
+        X, _ = iris()  # what the worker stores beside a model it trained, for `explain`
+        baseline = linear_baseline(joblib.load(io.BytesIO(payload)), X)
+        await store_insights(db, document["_id"], {"linear_baseline": baseline})
+        return document
     finally:
         await client.close()
 
@@ -157,6 +172,36 @@ def fitted(work: Path) -> dict[str, tuple[Any, bytes, Path]]:
     return out
 
 
+def explain_floor(model: Any, X: np.ndarray, rows: int, seconds: float) -> dict[str, Any]:
+    """The explanation's own cost, in this process: predict, then explain the same rows."""
+    baseline = linear_baseline(model, X)
+    explainer = explainer_for(model, FEATURES, baseline)
+    batch = X[np.arange(rows) % len(X)]
+    latencies: list[float] = []
+    started = time.perf_counter()
+    while (now := time.perf_counter()) - started < seconds:
+        explain_rows(explainer, model, batch, [str(p) for p in model.predict(batch)])
+        latencies.append(time.perf_counter() - now)
+    return loadgen.summary(latencies, time.perf_counter() - started)
+
+
+def explain_figures(
+    url: str, model: Any, plain: dict[str, Any], config: dict[str, Any]
+) -> dict[str, Any]:
+    """Predict with `explain` against the same predict without it: the added latency per row
+    (p50, at the same concurrency), and the floor (explaining in this process)."""
+    X, _ = iris()
+    seconds, figures = config["inference_seconds"], {}
+    for rows in SIZES:
+        explained = loadgen.load(
+            url, body(X, rows, True), concurrency=config["inference_concurrency"], seconds=seconds
+        )
+        added = (explained["p50_ms"] - plain[f"rows_{rows}"]["p50_ms"]) / rows
+        figures[f"rows_{rows}"] = explained | {"added_ms_per_row": round(added, 4)}
+        figures[f"floor_rows_{rows}"] = explain_floor(model, X, rows, seconds)
+    return figures
+
+
 def run_case(
     name: str, model: Any, payload: bytes, stack: Stack, config: dict, bare_url: str
 ) -> dict[str, Any]:
@@ -165,6 +210,7 @@ def run_case(
     url = f"{stack.base_url}/api/v1/models/{document['_id']}/predict"
     result: dict[str, Any] = {"model_bytes": len(payload)}
     result["tensorfleet"] = measure(url, X, config)  # its first request is the cold load
+    result["explain"] = explain_figures(url, model, result["tensorfleet"], config)
     result["floor"] = {
         f"rows_{rows}": floor(model, X, rows, config["inference_seconds"]) for rows in SIZES
     }

@@ -194,7 +194,23 @@ def inference_section(inf: dict[str, Any]) -> list[str]:
     for name, case in inf["cases"].items():
         size = case["model_bytes"] / 1024
         lines += ["", f"{name} ({size:.0f} KiB):", "", *table(header, inference_rows(case))]
-    return lines
+    return lines + explain_lines(inf)
+
+
+def explain_lines(inf: dict[str, Any]) -> list[str]:
+    """Predict with `explain`: the p50 added per row over the plain request, and the floor."""
+    header = ["", "rows", "p50 ms", "added ms/row", "floor p50 ms"]
+    rows = []
+    for name, case in inf["cases"].items():
+        if "explain" not in case:
+            continue
+        for n in (1, 100):
+            figures, floor = case["explain"][f"rows_{n}"], case["explain"][f"floor_rows_{n}"]
+            added = f"{figures['added_ms_per_row']:.3f}"
+            rows.append([name, str(n), ms(figures["p50_ms"]), added, ms(floor["p50_ms"])])
+    if not rows:
+        return []
+    return ["", '#### Predict with `"explain": true`', "", *table(header, rows)]
 
 
 def inference_targets(inf: dict[str, Any]) -> list[tuple[str, str, bool | None]]:

@@ -27,6 +27,7 @@ class LoadedModel:
     size: int
     input: ModelInput
     predict_seconds: float | None = None  # the last call's time; decides inline or thread
+    explainer: Any = None  # built at the first `explain` (app/inference/explaining.py)
 
 
 class ModelCache:

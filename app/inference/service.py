@@ -22,9 +22,11 @@ from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.config import Settings
+from app.explanations.local import Explainer
 from app.inference.cache import LoadedModel, ModelCache
 from app.inference.events import deletion_listener, publish_deletion
 from app.inference.exceptions import InvalidPredictionInput
+from app.inference.explaining import explain_rows, explainer_of
 from app.inference.loading import load_model
 from app.inference.rows import model_rows
 from app.metrics import PREDICTED_ROWS, PREDICTION_STAGE_SECONDS, PREDICTIONS
@@ -32,7 +34,13 @@ from app.registry import aliases
 from app.registry.exceptions import ModelNotFound
 from app.registry.service import get_model, parse_model_id, resolve_model
 from app.resources import Resources
-from tensorfleet.schemas.inference import ModelAnswered, ModelRef, PredictRequest, PredictResponse
+from tensorfleet.schemas.inference import (
+    ModelAnswered,
+    ModelRef,
+    PredictRequest,
+    PredictResponse,
+    RowExplanation,
+)
 
 
 @dataclass(slots=True)
@@ -118,8 +126,13 @@ def _number(value: Any) -> Any:
     return value
 
 
-def run_model(model: LoadedModel, X: Any, probabilities: bool) -> tuple[list, list | None]:
-    """Predictions (and probabilities by class name), as plain JSON values."""
+Answer = tuple[list, list | None, list | None]  # predictions, probabilities, explanations
+
+
+def run_model(
+    model: LoadedModel, X: Any, probabilities: bool, explainer: Explainer | None = None
+) -> Answer:
+    """Predictions (and probabilities by class name, and explanations), as plain JSON values."""
     estimator, started = model.estimator, time.perf_counter()
     predicted = estimator.predict(X).tolist()
     proba = None
@@ -129,10 +142,14 @@ def run_model(model: LoadedModel, X: Any, probabilities: bool) -> tuple[list, li
             {c: _number(p) for c, p in zip(classes, row, strict=True)}
             for row in estimator.predict_proba(X).tolist()
         ]
-    model.predict_seconds = time.perf_counter() - started
+    if explainer is None:  # an explained call's time says nothing of a plain one
+        model.predict_seconds = time.perf_counter() - started
     if model.document.get("task") == "regression":
-        return [_number(float(p)) for p in predicted], proba
-    return [str(p) for p in predicted], proba
+        predicted = [_number(float(p)) for p in predicted]
+    else:
+        predicted = [str(p) for p in predicted]
+    explained = None if explainer is None else explain_rows(explainer, estimator, X, predicted)
+    return predicted, proba, explained
 
 
 def runs_inline(settings: Settings, model: LoadedModel, rows: int) -> bool:
@@ -146,14 +163,16 @@ def runs_inline(settings: Settings, model: LoadedModel, rows: int) -> bool:
 
 async def _predict(
     inference: Inference, model: LoadedModel, request: PredictRequest, X: Any
-) -> tuple[list, list | None]:
-    rows = len(X)
+) -> Answer:
+    rows, settings, explainer = len(X), inference.settings, None
+    if request.explain:
+        explainer = await explainer_of(inference.db, model, rows, settings.explain_max_rows)
     try:
-        if runs_inline(inference.settings, model, rows):
+        if explainer is None and runs_inline(settings, model, rows):
             return run_model(model, X, request.probabilities)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            inference.executor, run_model, model, X, request.probabilities
+            inference.executor, run_model, model, X, request.probabilities, explainer
         )
     except (ValueError, TypeError) as exc:  # rows that passed the checks but not the model
         message = f"the model could not predict these rows: {str(exc)[:300]}"
@@ -161,15 +180,17 @@ async def _predict(
         raise InvalidPredictionInput([error]) from None
 
 
-def _answer(
-    model: LoadedModel, ref: ModelRef, predictions: list, probabilities: list | None
-) -> bytes:
-    document = model.document
+def _answer(model: LoadedModel, ref: ModelRef, answer: Answer) -> bytes:
+    document, (predictions, probabilities, explanations) = model.document, answer
     answered = ModelAnswered(
         id=model.model_id, name=document["name"], version=document["version"], alias=ref.alias
     )
+    fields: dict[str, Any] = {}
+    if explanations is not None:
+        rows = [RowExplanation.model_construct(**row) for row in explanations]
+        fields = {"explanations": rows, "explanation_method": model.explainer.method}
     response = PredictResponse.model_construct(
-        model=answered, predictions=predictions, probabilities=probabilities
+        model=answered, predictions=predictions, probabilities=probabilities, **fields
     )
     return response.model_dump_json().encode()
 
@@ -187,9 +208,9 @@ async def predict(inference: Inference, ref: ModelRef, body: bytes) -> bytes:
         request = parse_request(body)
         X = model_rows(request, model.input, max_rows=inference.settings.predict_max_rows)
         parsed = time.perf_counter()
-        predictions, probabilities = await _predict(inference, model, request, X)
+        answered = await _predict(inference, model, request, X)
         predicted = time.perf_counter()
-        answer = _answer(model, ref, predictions, probabilities)
+        answer = _answer(model, ref, answered)
     except InvalidPredictionInput:
         PREDICTIONS.labels(*labels, "invalid_input").inc()
         raise
@@ -200,5 +221,5 @@ async def predict(inference: Inference, ref: ModelRef, body: bytes) -> bytes:
     PREDICTION_STAGE_SECONDS.labels("predict").observe(predicted - parsed)
     PREDICTION_STAGE_SECONDS.labels("serialise").observe(time.perf_counter() - predicted)
     PREDICTIONS.labels(*labels, "ok").inc()
-    PREDICTED_ROWS.labels(labels[0]).inc(len(predictions))
+    PREDICTED_ROWS.labels(labels[0]).inc(len(answered[0]))
     return answer

@@ -60,6 +60,11 @@ class PredictRequest(BaseModel):
         default=False,
         description="Also return each row's class probabilities (classifiers that have them).",
     )
+    explain: bool = Field(
+        default=False,
+        description="Also return each row's contributions per column (tree and linear models; "
+        "at most EXPLAIN_MAX_ROWS rows).",
+    )
 
     @model_validator(mode="after")
     def _one_format(self) -> "PredictRequest":
@@ -88,6 +93,17 @@ class ModelAnswered(BaseModel):
     )
 
 
+class RowExplanation(BaseModel):
+    """Why one row got its prediction: base + the sum of the contributions is the explained
+    output exactly (docs/inference.md)."""
+
+    explained: str | None = Field(
+        description="The class whose score is explained (the predicted one); null: regression."
+    )
+    base: float = Field(description="The output for the mean training row (the starting point).")
+    contributions: dict[str, float] = Field(description="Each original column's share.")
+
+
 class PredictResponse(BaseModel):
     """One shape whatever the request format: a prediction per row, in the rows' order."""
 
@@ -98,4 +114,13 @@ class PredictResponse(BaseModel):
     probabilities: list[dict[str, float | None]] | None = Field(
         default=None,
         description="Per row, each class's probability, when asked for and the model has them.",
+    )
+    explanation_method: Literal["tree_path", "linear"] | None = Field(
+        default=None,
+        description="tree_path: contributions to the predicted class's probability (or the "
+        "prediction); linear: to the model's score (log-odds for logistic regression, the "
+        "prediction for a regressor). Null unless `explain` was asked.",
+    )
+    explanations: list[RowExplanation] | None = Field(
+        default=None, description="Per row, when `explain` was asked."
     )

@@ -70,33 +70,35 @@ def explainer_for(model: Any, names: list[str], baseline: dict[str, Any] | None)
     )
 
 
-def _tree_paths(tree: Any, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(root value, contributions per row, estimator column and output) of one tree."""
+def _tree_steps(tree: Any, Z32: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One tree's (row, column, value change) per split the rows pass, and its root value.
+
+    The tree's own `decision_path` on float32 rows (as its `predict` sees them), skipping the
+    estimator's input validation: ten times faster for a one-row request."""
     structure = tree.tree_
     values = structure.value[:, 0, :]
-    path = tree.decision_path(Z)
-    rows = np.repeat(np.arange(len(Z)), np.diff(path.indptr))
+    path = structure.decision_path(Z32)
+    rows = np.repeat(np.arange(len(Z32)), np.diff(path.indptr))
     order = np.lexsort((path.indices, rows))
     rows, nodes = rows[order], path.indices[order]
     step = rows[1:] == rows[:-1]  # consecutive nodes of one row's path: parent, then child
     parent, child = nodes[:-1][step], nodes[1:][step]
-    contributions = np.zeros((len(Z), Z.shape[1], values.shape[1]))
-    np.add.at(
-        contributions, (rows[1:][step], structure.feature[parent]), values[child] - values[parent]
-    )
-    return values[0], contributions
+    return rows[1:][step], structure.feature[parent], values[child] - values[parent], values[0]
 
 
 def tree_contributions(estimator: Any, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Base (outputs) and contributions (rows, columns, outputs), averaged over the trees."""
     trees = _trees(estimator) or []
-    base, total = np.zeros(0), np.zeros(0)
-    for tree in trees:
-        root, contributions = _tree_paths(tree, Z)
-        base, total = (
-            (root, contributions) if not base.size else (base + root, total + contributions)
-        )
-    return base / len(trees), total / len(trees)
+    Z32 = np.ascontiguousarray(Z, dtype=np.float32)
+    steps = [_tree_steps(tree, Z32) for tree in trees]
+    rows, columns = np.concatenate([s[0] for s in steps]), np.concatenate([s[1] for s in steps])
+    changes = np.concatenate([s[2] for s in steps])
+    cells, width = rows * Z.shape[1] + columns, len(Z) * Z.shape[1]
+    contributions = np.stack(
+        [np.bincount(cells, changes[:, k], width) for k in range(changes.shape[1])], axis=-1
+    )
+    base = np.mean([s[3] for s in steps], axis=0)
+    return base, contributions.reshape(len(Z), Z.shape[1], -1) / len(trees)
 
 
 def linear_contributions(

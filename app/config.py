@@ -136,6 +136,34 @@ class Settings(BaseSettings):
         "check, so probes cannot multiply the pings. 0 checks on every call (still shared).",
     )
 
+    # Tuning (hyperparameter search and AutoML; docs/tuning.md).
+    tuning_max_trials: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="Most trials one search may ask for (a larger max_trials is a 422); also "
+        "the trials a search with only a time budget may run.",
+    )
+    tuning_max_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="Longest time budget a search may ask for (a larger max_seconds is a 422).",
+    )
+    tuning_max_in_flight: int = Field(
+        default=4,
+        ge=1,
+        le=1000,
+        description="Trials of one search queued or running at once. Set it to about the "
+        "trial slots of the workers a search should spread over (replicas x WORKER_MAX_JOBS).",
+    )
+    tuning_heartbeat_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="How often a search looks at its trials when none has ended: the time "
+        "budget is checked and lost trials are queued again at this pace.",
+    )
+
     # Inference (online predictions from the per-process model cache).
     model_cache_bytes: int = Field(
         default=512 * 1024 * 1024,

@@ -39,6 +39,7 @@ from app.training.exceptions import (
     QueueUnavailable,
     TooManyActiveJobs,
 )
+from app.tuning.exceptions import TuningAlreadyEnded, TuningAlreadyExists, TuningNotFound
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,19 @@ def _job_ended(request: Request, exc: JobAlreadyEnded) -> Response:
     return JSONResponse(status_code=409, content={"detail": str(exc), "status": exc.status})
 
 
+def _tuning_exists(request: Request, exc: TuningAlreadyExists) -> Response:
+    location = f"/tuning/{exc.tuning_id}"
+    return JSONResponse(
+        status_code=409,
+        headers={"Location": location},
+        content={"detail": f"{exc}; see {location}", "location": location},
+    )
+
+
+def _tuning_ended(request: Request, exc: TuningAlreadyEnded) -> Response:
+    return JSONResponse(status_code=409, content={"detail": str(exc), "status": exc.status})
+
+
 def _upload_refused(request: Request, exc: UploadRefused) -> Response:
     """413 (too large), 415 (neither CSV nor Parquet) or 422 (empty, in FastAPI's shape
     naming the body): nothing was stored."""
@@ -165,6 +179,9 @@ ERRORS: dict[type[Exception], Respond] = {
     JobNotFound: _status(404),
     JobAlreadyEnded: _job_ended,
     QueueUnavailable: _queue_unavailable,
+    TuningNotFound: _status(404),
+    TuningAlreadyExists: _tuning_exists,
+    TuningAlreadyEnded: _tuning_ended,
     DatasetNotFound: _status(404),
     DatasetVersionNotFound: _status(404),
     UploadRefused: _upload_refused,

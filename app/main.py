@@ -16,7 +16,17 @@ from app.metrics import install_metrics
 from app.registry.cursors import load_cursor_codec
 from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
-from app.routers import aliases, datasets, health, inference, keys, registry, training, webhooks
+from app.routers import (
+    aliases,
+    datasets,
+    health,
+    inference,
+    keys,
+    registry,
+    training,
+    tuning,
+    webhooks,
+)
 from app.security.body import BodySizeLimit
 from app.security.deps import metrics_access
 from app.security.gate import RequestGate
@@ -85,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGate)
     app.include_router(health.router)
     app.include_router(training.router)
+    app.include_router(tuning.router)
     app.include_router(registry.router)
     app.include_router(aliases.router)
     app.include_router(inference.router)

@@ -22,6 +22,9 @@ API_KEYS = "api_keys"
 WEBHOOKS = "webhooks"  # one per registered webhook: URL, events, signing secret
 DELIVERIES = "webhook_deliveries"  # one per (event, webhook) delivery: its log
 SERVER_SECRETS = "server_secrets"  # keys the API replicas share, e.g. the cursor HMAC key
+TUNING_JOBS = "tuning_jobs"  # one document per search, `_id` = the tuning id
+TUNING_TRIALS = "tuning_trials"  # one per (tuning_id, number)
+TUNING_ENDINGS = "tuning_endings"  # one per ended search: the claim on its terminal state
 FILES = "fs.files"  # the model files' GridFS bucket (the default one)
 CHUNKS = "fs.chunks"
 MODEL_INSIGHTS = "model_insights"  # per model id: residual sample, linear baseline (not listed)
@@ -67,6 +70,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         *_model_list_indexes(),
         IndexModel([("job_id", ASCENDING)], name="job"),
         IndexModel([("file_id", ASCENDING)], name="file"),
+        IndexModel([("tuning_job_id", ASCENDING)], name="tuning_job"),
     ],
     JOBS: [
         IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created"),
@@ -94,6 +98,16 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     # Deleting a version asks which endpoints route to its name.
     ENDPOINTS: [IndexModel([("model", ASCENDING)], name="model")],
+    TUNING_JOBS: [
+        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created"),
+        IndexModel([("status", ASCENDING)], name="status"),
+    ],
+    # A trial's number is unique within its search: a step run twice never adds it twice.
+    TUNING_TRIALS: [
+        IndexModel(
+            [("tuning_id", ASCENDING), ("number", ASCENDING)], unique=True, name="tuning_number"
+        )
+    ],
     API_KEYS: [IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")],
     WEBHOOKS: [IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)], name="created")],
     DELIVERIES: [

@@ -5,6 +5,9 @@ so the dataset cache filled by one job serves the next. Jobs read it through `wo
 never through loose `ctx[...]` keys.
 """
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +25,10 @@ class WorkerContext:
     # Normalised dataset copies (Parquet bytes) by file id, oldest first (see
     # workers.training.load_dataset); the pool process parses them.
     dataset_cache: dict[str, bytes] = field(default_factory=dict)
+    # Who ran a tuning trial (host, process, and this worker: tests run two in one process).
+    name: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    )
 
     @property
     def settings(self) -> Settings:

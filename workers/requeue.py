@@ -6,6 +6,9 @@ minute) puts such jobs back on the queue. A job arq gave up on without our funct
 it (its retries ran out, say while MongoDB was down) is settled from what is stored: succeeded
 with its model if one was published, failed otherwise.
 
+Searches (tuning jobs) are driven by a chain of steps on the queue; should Redis lose the chain,
+this check queues a step for each active search (one per search per minute), which takes it up.
+
 Dataset versions get the same care: one still `ingesting` long after its upload whose ingest job
 the queue has lost is queued again, and one whose job arq gave up on ends `failed`.
 
@@ -25,7 +28,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from app.datasets import store
 from app.storage import MODELS
 from app.training import jobs
-from app.training.queue import enqueue_ingest, enqueue_training, ingest_status, training_status
+from app.training.queue import (
+    enqueue_ingest,
+    enqueue_training,
+    enqueue_tuning_step,
+    ingest_status,
+    training_status,
+)
+from app.tuning.store import active_tuning_ids, now
 from workers.context import worker_context
 from workers.ingest import fail
 
@@ -49,7 +59,16 @@ async def requeue_lost_jobs(ctx: dict[str, Any]) -> int:
                 await jobs.mark_succeeded(db, job_id, published, [])
             else:
                 await jobs.mark_failed(db, job_id, "WorkerLost", "the queue gave up on this job")
+    await restart_tunings(db, redis)
     return requeued + await requeue_lost_ingests(db, redis, quiet_for=quiet_for)
+
+
+async def restart_tunings(db: AsyncDatabase, redis: ArqRedis) -> None:
+    """A step for each active search, this minute's (so at most one a minute): a search whose
+    chain is alive ignores it, one whose chain the queue lost starts again from its trials."""
+    minute = int(now().timestamp() // 60)
+    for tuning_id in await active_tuning_ids(db):
+        await enqueue_tuning_step(redis, tuning_id, reason=f"check:{minute}")
 
 
 async def requeue_lost_ingests(db: AsyncDatabase, redis: ArqRedis, *, quiet_for: timedelta) -> int:

@@ -14,13 +14,20 @@ from arq import Worker, cron
 from app.config import Settings
 from app.resources import ensure_indexes, open_resources, redis_settings
 from app.storage import INDEXES
-from app.training.queue import delivery_function, ingest_function, training_function
+from app.training.queue import (
+    delivery_function,
+    ingest_function,
+    training_function,
+    tuning_functions,
+)
 from workers.context import CONTEXT_KEY, WorkerContext
 from workers.health import health_key
 from workers.ingest import ingest_dataset
 from workers.pool import FitPool, default_threads_per_fit
 from workers.requeue import requeue_lost_jobs
 from workers.training import train_model
+from workers.tuning import tuning_step, tuning_trial
+from workers.tuning_refit import tuning_refit
 from workers.webhooks import deliver_webhook, sweep_deliveries
 
 logger = logging.getLogger(__name__)
@@ -64,6 +71,7 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
             training_function(train_model, settings),
             ingest_function(ingest_dataset, settings),
             delivery_function(deliver_webhook, settings),
+            *tuning_functions(tuning_step, tuning_trial, tuning_refit, settings),
         ],
         "cron_jobs": [
             cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=10),

@@ -23,6 +23,12 @@ DELIVER_FUNCTION = "deliver_webhook"
 # A delivery's own tries are counted in its document (WEBHOOK_MAX_ATTEMPTS); arq also counts
 # the short waits for an earlier delivery to the same webhook, so its bound is only a backstop.
 DELIVERY_ARQ_MAX_TRIES = 500
+TUNING_STEP_FUNCTION = "tuning_step"
+TUNING_TRIAL_FUNCTION = "tuning_trial"
+TUNING_REFIT_FUNCTION = "tuning_refit"
+# A tuning step only reads and writes a few documents and queues jobs: it never waits.
+TUNING_STEP_TIMEOUT_SECONDS = 60
+TUNING_STEP_MAX_TRIES = 20
 # Our own timeout (JOB_TIMEOUT_SECONDS) bounds the whole job; arq's is a backstop just above it,
 # and a job whose worker died is re-run once arq's in-progress key expires (its timeout + 10 s).
 ARQ_TIMEOUT_MARGIN_SECONDS = 5
@@ -124,3 +130,79 @@ def delivery_function(
         timeout=int(settings.webhook_timeout_seconds * 4) + ARQ_TIMEOUT_MARGIN_SECONDS,
         max_tries=DELIVERY_ARQ_MAX_TRIES,
     )
+
+
+# --- tuning: a search is a chain of short steps, its trials and its refit are jobs of their own
+
+
+def tuning_trial_job_id(tuning_id: str, number: int) -> str:
+    return f"tune:{tuning_id}:trial:{number}"
+
+
+async def enqueue_tuning_step(
+    redis: ArqRedis, tuning_id: str, *, reason: str, defer_seconds: float | None = None
+) -> bool:
+    """Queue a step of the search; `reason` makes its id (`start`, `after:<n>`, `beat:<slot>`),
+    so a step asked for twice for the same reason runs once."""
+    return (
+        await redis.enqueue_job(
+            TUNING_STEP_FUNCTION,
+            tuning_id,
+            _job_id=f"tune:{tuning_id}:step:{reason}",
+            _defer_by=defer_seconds,
+        )
+        is not None
+    )
+
+
+async def enqueue_tuning_trial(redis: ArqRedis, tuning_id: str, number: int) -> bool:
+    """Queue a trial; harmless when it is queued, running or done already."""
+    job_id = tuning_trial_job_id(tuning_id, number)
+    return (
+        await redis.enqueue_job(TUNING_TRIAL_FUNCTION, tuning_id, number, _job_id=job_id)
+        is not None
+    )
+
+
+async def enqueue_tuning_refit(redis: ArqRedis, tuning_id: str) -> bool:
+    job_id = f"tune:{tuning_id}:refit"
+    return await redis.enqueue_job(TUNING_REFIT_FUNCTION, tuning_id, _job_id=job_id) is not None
+
+
+async def abort_tuning_trial(redis: ArqRedis, tuning_id: str, number: int) -> None:
+    """Ask the worker running the trial to stop it (its fit process is killed)."""
+    await _queued_job(redis, tuning_trial_job_id(tuning_id, number)).abort(timeout=0)
+
+
+async def tuning_trial_status(redis: ArqRedis, tuning_id: str, number: int) -> JobStatus:
+    return await _queued_job(redis, tuning_trial_job_id(tuning_id, number)).status()
+
+
+def tuning_functions(
+    step: Callable[..., Coroutine[Any, Any, Any]],
+    trial: Callable[..., Coroutine[Any, Any, Any]],
+    refit: Callable[..., Coroutine[Any, Any, Any]],
+    settings: Settings,
+) -> list[Function]:
+    """The worker's registrations of a search's jobs: steps are short and idempotent (many
+    tries); a trial and the refit fit, under the training job's timeout and tries."""
+    return [
+        func(
+            step,
+            name=TUNING_STEP_FUNCTION,
+            timeout=TUNING_STEP_TIMEOUT_SECONDS,
+            max_tries=TUNING_STEP_MAX_TRIES,
+        ),
+        func(
+            trial,
+            name=TUNING_TRIAL_FUNCTION,
+            timeout=arq_timeout_seconds(settings),
+            max_tries=arq_max_tries(settings),
+        ),
+        func(
+            refit,
+            name=TUNING_REFIT_FUNCTION,
+            timeout=arq_timeout_seconds(settings),
+            max_tries=arq_max_tries(settings),
+        ),
+    ]

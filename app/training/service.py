@@ -31,6 +31,7 @@ from app.training.exceptions import (
     TooManyActiveJobs,
 )
 from app.training.tasks import Task
+from app.tuning.spaces import default_space
 from tensorfleet.schemas.training import (
     AlgorithmRead,
     AlgorithmTask,
@@ -197,6 +198,7 @@ def describe_algorithm(algorithm: Algorithm, bounds: AlgorithmBounds) -> Algorit
         task: AlgorithmTask(
             estimator=algorithm.estimator_path(task),
             hyperparameters=_settable(hyperparameter_table(algorithm, task), bounds),
+            search_space=default_space(algorithm.name, task),
         )
         for task in algorithm.tasks
     }
@@ -208,6 +210,7 @@ def describe_algorithm(algorithm: Algorithm, bounds: AlgorithmBounds) -> Algorit
         description=algorithm.description,
         hyperparameters=first.hyperparameters,
         by_task=by_task,
+        search_space=first.search_space,
     )
 
 

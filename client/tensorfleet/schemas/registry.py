@@ -122,6 +122,9 @@ class ModelRead(BaseModel):
     dataset_sha256: str | None = None
     preprocessing: dict[str, Any] | None = None
     job_id: str
+    tuning_job_id: str | None = Field(
+        default=None, description="The search that found this model, when a search made it."
+    )
     file_id: str
     size: int = Field(ge=0, description="Size of the serialised model in bytes.")
     sha256: str

@@ -210,9 +210,18 @@ class HyperparameterRead(BaseModel):
     )
 
 
+SEARCH_SPACE_DESCRIPTION = (
+    "The space a search (POST /tuning) explores when it names none: hyperparameter -> "
+    '{"type": "int" | "float", "low", "high", "log"} or {"type": "categorical", "choices"}.'
+)
+
+
 class AlgorithmTask(BaseModel):
     estimator: str = Field(description="The scikit-learn estimator for this task.")
     hyperparameters: list[HyperparameterRead]
+    search_space: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description=SEARCH_SPACE_DESCRIPTION
+    )
 
 
 class AlgorithmRead(BaseModel):
@@ -222,3 +231,6 @@ class AlgorithmRead(BaseModel):
     description: str
     hyperparameters: list[HyperparameterRead] = Field(description="Those of `estimator`.")
     by_task: dict[Task, AlgorithmTask]
+    search_space: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description=f"Of `estimator`'s task. {SEARCH_SPACE_DESCRIPTION}"
+    )

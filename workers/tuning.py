@@ -1,0 +1,229 @@
+"""The arq jobs of a search: short steps that drive it, its trials, and the refit of the best.
+
+Why steps and not one long parent job: a parent that waited for its trials would hold a worker
+slot while they queue behind it; with WORKER_MAX_JOBS=1 on every replica, the trials could never
+run (a deadlock). So a search is driven by steps, each a few reads and writes that never wait:
+a step records the search as running, asks Optuna for trials until TUNING_MAX_IN_FLIGHT are
+open, queues each as a job, and either queues the refit (budget spent, no trial open) or queues
+the next step. A trial that ends queues a step at once (`after:<n>`), so the next trial is asked
+for without delay; a heartbeat step every TUNING_HEARTBEAT_SECONDS (`beat:<slot>`, one per
+slot) checks the time budget and recovers trials the queue lost. Steps may run twice or side by
+side: a trial's number is unique, so a second step never adds a trial twice.
+
+Every job here is at-least-once and idempotent, like a training job: a trial that ended is not
+run again, and a refit whose model was published settles the search from it.
+"""
+
+import asyncio
+import logging
+import math
+import time
+from datetime import timedelta
+from typing import Any
+
+from arq.jobs import JobStatus as QueueStatus
+
+from app.training import queue
+from app.training.fitting import FitSpec
+from app.training.pipeline import Preprocessing
+from app.training.tasks import Task
+from app.tuning import store
+from app.tuning.results import open_trials
+from app.tuning.sampling import Plan, propose
+from app.tuning.service import stop_trials
+from app.tuning.trial import TrialOutcome, TrialSpec, run_trial
+from tensorfleet.schemas.training import JobStatus
+from tensorfleet.schemas.tuning import TrialState
+from workers.context import WorkerContext, job_attempt, worker_context
+from workers.training import feature_types, load_dataset
+
+logger = logging.getLogger(__name__)
+LOST_TRIAL_GRACE_SECONDS = 30  # beyond arq's own re-run of a trial whose worker died
+
+
+def plan_of(document: dict[str, Any]) -> Plan:
+    request = document["request"]
+    return Plan(
+        algorithms=document["algorithms"],
+        spaces=document["spaces"],
+        strategy=request["strategy"],
+        seed=request["seed"],
+        direction=document["direction"],
+        trial_cap=document["trial_cap"],
+    )
+
+
+def time_up(document: dict[str, Any]) -> bool:
+    seconds, started = document["request"].get("max_seconds"), document.get("started_at")
+    return (
+        seconds is not None
+        and started is not None
+        and store.now() - started > timedelta(seconds=seconds)
+    )
+
+
+def fit_spec(document: dict[str, Any], version: dict[str, Any], trial: dict[str, Any]) -> FitSpec:
+    """The fit of one configuration: the trial's params on the search's split and preprocessing."""
+    request = document["request"]
+    return FitSpec(
+        trial["algorithm"],
+        dict(trial["params"]),
+        request["test_size"],
+        request["seed"],
+        task=Task(document["task"]),
+        columns=feature_types(version),
+        preprocessing=Preprocessing(**request["preprocessing"]),
+    )
+
+
+# --- the step -----------------------------------------------------------------------------------
+
+
+async def tuning_step(ctx: dict[str, Any], tuning_id: str) -> str:
+    """arq entry point: look at the search once and queue what it needs next."""
+    worker = worker_context(ctx)
+    db, redis = worker.resources.db, worker.resources.redis
+    document = await store.get_tuning(db, tuning_id)
+    if document is None:
+        return "skipped"
+    if document["status"] not in store.ACTIVE:
+        if document["status"] == JobStatus.cancelled:  # the cancel stopped them; make sure
+            await stop_trials(db, redis, tuning_id, "the search was cancelled")
+        return "skipped"
+    if document["status"] == JobStatus.queued:
+        await store.mark_running(db, tuning_id)
+        document = await store.get_tuning(db, tuning_id) or document
+    if time_up(document):
+        await stop_trials(db, redis, tuning_id, "the search's time budget ran out")
+    trials = await store.list_trials(db, tuning_id)
+    await recover_open_trials(worker, tuning_id, trials)
+    more = await add_trials(worker, document, trials)
+    if not more and not open_trials(await store.list_trials(db, tuning_id)):
+        await queue.enqueue_tuning_refit(redis, tuning_id)
+        return "refit"
+    await schedule_heartbeat(worker, tuning_id)
+    return "searching"
+
+
+async def add_trials(worker: WorkerContext, document: dict[str, Any], trials: list[dict]) -> bool:
+    """Ask for trials until TUNING_MAX_IN_FLIGHT are open; False once the budget is spent
+    (trials, time, or a grid's last point)."""
+    plan, tuning_id = plan_of(document), document["_id"]
+    next_number = max((t["number"] for t in trials), default=-1) + 1
+    if time_up(document) or next_number >= plan.trial_cap:
+        return False
+    room = worker.settings.tuning_max_in_flight - len(open_trials(trials))
+    finished = [t for t in trials if TrialState(t["state"]).ended]
+    for number in range(next_number, min(plan.trial_cap, next_number + max(room, 0))):
+        proposal = await asyncio.to_thread(propose, plan, number, finished)
+        if proposal is None:
+            return False
+        algorithm, params = proposal
+        await store.insert_trial(worker.resources.db, store.new_trial(tuning_id, number, *proposal))
+        await queue.enqueue_tuning_trial(worker.resources.redis, tuning_id, number)
+        logger.info("tuning %s: trial %d %s %s", tuning_id, number, algorithm, params)
+    return True
+
+
+async def recover_open_trials(worker: WorkerContext, tuning_id: str, trials: list[dict]) -> None:
+    """Queue again the open trials the queue lost; end failed those it gave up on. A queued
+    trial is simply queued again (arq refuses a second job of its id)."""
+    redis, db = worker.resources.redis, worker.resources.db
+    stale_after = queue.arq_timeout_seconds(worker.settings) + LOST_TRIAL_GRACE_SECONDS
+    for trial in open_trials(trials):
+        if trial["state"] == TrialState.queued:
+            await queue.enqueue_tuning_trial(redis, tuning_id, trial["number"])
+            continue
+        if store.now() - trial["started_at"] < timedelta(seconds=stale_after):
+            continue
+        status = await queue.tuning_trial_status(redis, tuning_id, trial["number"])
+        if status is QueueStatus.not_found:
+            await queue.enqueue_tuning_trial(redis, tuning_id, trial["number"])
+        elif status is QueueStatus.complete:
+            changes = {"state": TrialState.failed.value, "error": "WorkerLost: the queue gave up"}
+            await store.finish_trial(db, tuning_id, trial["number"], changes)
+
+
+async def schedule_heartbeat(worker: WorkerContext, tuning_id: str) -> None:
+    """Queue the step of the next heartbeat slot (one per slot, however many ask)."""
+    period = worker.settings.tuning_heartbeat_seconds
+    slot = math.floor(time.time() / period) + 1
+    defer = max(0.0, slot * period - time.time())
+    await queue.enqueue_tuning_step(
+        worker.resources.redis, tuning_id, reason=f"beat:{slot}", defer_seconds=defer
+    )
+
+
+# --- a trial ------------------------------------------------------------------------------------
+
+
+async def tuning_trial(ctx: dict[str, Any], tuning_id: str, number: int) -> str:
+    """arq entry point: cross-validate one configuration and record how it ended."""
+    worker, attempt = worker_context(ctx), job_attempt(ctx)
+    db = worker.resources.db
+    document, trial = (
+        await store.get_tuning(db, tuning_id),
+        await store.get_trial(db, tuning_id, number),
+    )
+    if document is None or trial is None or TrialState(trial["state"]).ended:
+        return "skipped"
+    if document["status"] not in store.ACTIVE:
+        await store.finish_trial(db, tuning_id, number, {"state": TrialState.cancelled.value})
+        return "skipped"
+    if attempt > worker.settings.job_max_tries:
+        outcome = TrialOutcome(
+            "failed", error=f"WorkerLost: its worker stopped {attempt - 1} times"
+        )
+        return await record_trial(worker, tuning_id, number, outcome, 0.0)
+    if await store.start_trial(db, tuning_id, number, attempt, worker.name) is None:
+        return "skipped"
+    started = time.perf_counter()
+    outcome = await cross_validate(worker, document, trial)
+    return await record_trial(worker, tuning_id, number, outcome, time.perf_counter() - started)
+
+
+async def cross_validate(
+    worker: WorkerContext, document: dict[str, Any], trial: dict[str, Any]
+) -> TrialOutcome:
+    """The trial's folds in the fit pool, within JOB_TIMEOUT_SECONDS; any failure of the fit
+    (refused parameters, out of memory, a killed process, the time limit) fails only it."""
+    request, timeout = document["request"], worker.settings.job_timeout_seconds
+    finished = await store.list_trials(worker.resources.db, document["_id"])
+    history = [t["intermediate"] for t in finished if t["state"] == TrialState.complete]
+    try:
+        async with asyncio.timeout(timeout):
+            version, payload = await load_dataset(
+                worker, request["dataset_name"], request["dataset_version"]
+            )
+            spec = TrialSpec(
+                fit_spec(document, version, trial),
+                document["metric"],
+                request["cv"],
+                prune=request["pruning"],
+                history=history,
+            )
+            features, target = version["features"], version["target_column"]
+            result: TrialOutcome = await worker.pool.run(run_trial, spec, payload, features, target)
+            return result
+    except TimeoutError:
+        return TrialOutcome("failed", error=f"JobTimeout: the trial took longer than {timeout}s")
+    except Exception as exc:
+        return TrialOutcome("failed", error=f"{type(exc).__name__}: {exc}"[:2000])
+
+
+async def record_trial(
+    worker: WorkerContext, tuning_id: str, number: int, outcome: TrialOutcome, seconds: float
+) -> str:
+    """Store the trial's ending (unless cancelled meanwhile), then wake the search."""
+    changes = {
+        "state": outcome.state,
+        "fold_scores": outcome.fold_scores,
+        "intermediate": outcome.intermediate,
+        "score": outcome.score,
+        "fit_seconds": outcome.fit_seconds,
+        "duration_seconds": round(seconds, 6),
+        "error": outcome.error,
+    }
+    await store.finish_trial(worker.resources.db, tuning_id, number, changes)
+    await queue.enqueue_tuning_step(worker.resources.redis, tuning_id, reason=f"after:{number}")
+    return outcome.state

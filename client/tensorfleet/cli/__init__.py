@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from tensorfleet.cli import aliases, datasets, demo, predict, registry, training
+from tensorfleet.cli import aliases, datasets, demo, predict, registry, training, tuning
 from tensorfleet.cli.state import EXIT_ERROR, CliState
 from tensorfleet.client.config import API_KEY_ENV, DEFAULT_TIMEOUT_SECONDS, URL_ENV
 
@@ -49,6 +49,8 @@ app.add_typer(training.jobs_app, name="jobs")
 app.add_typer(registry.models_app, name="models")
 app.add_typer(datasets.datasets_app, name="datasets")
 app.add_typer(aliases.aliases_app, name="aliases")
+app.command()(tuning.tune)
+app.add_typer(tuning.tuning_app, name="tuning")
 app.command()(training.algorithms)
 app.command()(predict.predict)
 app.command()(registry.stats)

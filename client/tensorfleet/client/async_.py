@@ -14,6 +14,7 @@ from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
 from tensorfleet.client.errors import connection_failed, error_from_response
 from tensorfleet.client.lifecycle import AsyncLifecycle
 from tensorfleet.client.polling import Backoff, dataset_delay, next_delay
+from tensorfleet.client.tuning import AsyncTuningMethods
 from tensorfleet.client.upload import Progress, Source, achunks, opened
 from tensorfleet.schemas.datasets import (
     DatasetDetail,
@@ -37,7 +38,7 @@ from tensorfleet.schemas.training import (
 T = TypeVar("T")
 
 
-class AsyncTensorFleetClient(AsyncLifecycle):
+class AsyncTensorFleetClient(AsyncLifecycle, AsyncTuningMethods):
     """`AsyncTensorFleetClient()` talks to $TENSORFLEET_URL (default http://localhost:8000)."""
 
     def __init__(

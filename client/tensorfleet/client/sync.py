@@ -13,6 +13,7 @@ from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
 from tensorfleet.client.errors import connection_failed, error_from_response
 from tensorfleet.client.lifecycle import Lifecycle
 from tensorfleet.client.polling import Backoff, dataset_delay, next_delay
+from tensorfleet.client.tuning import TuningMethods
 from tensorfleet.client.upload import Progress, Source, chunks, opened
 from tensorfleet.schemas.datasets import (
     DatasetDetail,
@@ -36,7 +37,7 @@ from tensorfleet.schemas.training import (
 T = TypeVar("T")
 
 
-class TensorFleetClient(Lifecycle):
+class TensorFleetClient(Lifecycle, TuningMethods):
     """`TensorFleetClient()` talks to $TENSORFLEET_URL (default http://localhost:8000)."""
 
     def __init__(

@@ -11,6 +11,9 @@ import asyncio
 import logging
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
+from app.events import emit_event
 from app.registry.publish import publish_model, unpublish_model
 from app.storage import MODELS
 from app.training.fitting import FitResult, fit_normalised
@@ -108,7 +111,8 @@ async def settle(worker: WorkerContext, document: dict[str, Any], model: dict[st
     (cancelled) meanwhile."""
     db = worker.resources.db
     holdout = model["metrics"].get(METRICS[document["metric"]].holdout_key)
-    if await store.mark_succeeded(db, document["_id"], model, holdout) is None:
+    ended = await store.mark_succeeded(db, document["_id"], model, holdout)
+    if ended is None:
         await unpublish_model(db, worker.resources.gridfs, model)
         return
     logger.info(
@@ -119,9 +123,38 @@ async def settle(worker: WorkerContext, document: dict[str, Any], model: dict[st
         document["metric"],
         holdout,
     )
-    await tuning_succeeded(worker, document["_id"], model)
+    await tuning_succeeded(worker, ended, model)
 
 
-async def tuning_succeeded(worker: WorkerContext, tuning_id: str, model: dict[str, Any]) -> None:
-    """The `tuning.succeeded` event, once helper B's app/events lands (a hook for now)."""
-    del worker, tuning_id, model
+def event_data(ended: dict[str, Any], model: dict[str, Any], best: dict | None) -> dict:
+    """The `tuning.succeeded` payload (docs/tuning.md, Events)."""
+    request = ended["request"]
+    return {
+        "tuning_job_id": ended["_id"],
+        "model_id": str(model["_id"]),
+        "model_name": model["name"],
+        "model_version": model["version"],
+        "algorithm": model["algorithm"],
+        "hyperparameters": best["params"] if best else {},
+        "metric": ended["metric"],
+        "cv_score": best["score"] if best else None,
+        "holdout_score": ended.get("holdout_score"),
+        "dataset_name": request["dataset_name"],
+        "dataset_version": request["dataset_version"],
+        "finished_at": ended["finished_at"],
+    }
+
+
+async def tuning_succeeded(
+    worker: WorkerContext, ended: dict[str, Any], model: dict[str, Any]
+) -> None:
+    """Tell the webhooks; the search has succeeded whatever they are told (the event is lost
+    only if its deliveries cannot be recorded, which is logged)."""
+    db = worker.resources.db
+    best = best_trial(await store.list_trials(db, ended["_id"]), ended["direction"])
+    try:
+        await emit_event(
+            worker.resources.redis, db, "tuning.succeeded", event_data(ended, model, best)
+        )
+    except PyMongoError as exc:
+        logger.warning("tuning %s: tuning.succeeded not recorded: %s", ended["_id"], exc)

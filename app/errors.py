@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.datasets.exceptions import DatasetInUse, UploadRefused
 from app.datasets.exceptions import DatasetNotFound as DatasetVersionNotFound
+from app.endpoints.exceptions import EndpointNotFound, InvalidEndpoint
 from app.events.exceptions import (
     DeliveryNotFound,
     InvalidWebhook,
@@ -28,7 +29,13 @@ from app.events.exceptions import (
     WebhookNotFound,
 )
 from app.inference.exceptions import InvalidPredictionInput, ModelIntegrityError, ModelTooLarge
-from app.registry.exceptions import InvalidCursor, ModelFileMissing, ModelInUse, ModelNotFound
+from app.registry.exceptions import (
+    AliasInUse,
+    InvalidCursor,
+    ModelFileMissing,
+    ModelInUse,
+    ModelNotFound,
+)
 from app.security.exceptions import KeyNotFound, LastAdminKey
 from app.training.exceptions import (
     DatasetNotFound,
@@ -47,7 +54,7 @@ Respond = Callable[[Request, Any], Response]
 RETRY_AFTER_SECONDS = "5"
 
 
-def validation_error(location: Sequence[str], message: str) -> JSONResponse:
+def validation_error(location: Sequence[str | int], message: str) -> JSONResponse:
     """A 422 in the shape of FastAPI's own validation errors, so clients parse one format."""
     detail = [{"type": "value_error", "loc": list(location), "msg": message}]
     return JSONResponse(status_code=422, content={"detail": detail})
@@ -136,7 +143,11 @@ def _dataset_in_use(request: Request, exc: DatasetInUse) -> Response:
     return JSONResponse(status_code=409, content={"detail": str(exc), "models": exc.models})
 
 
-def _model_in_use(request: Request, exc: ModelInUse) -> Response:
+def _invalid_endpoint(request: Request, exc: InvalidEndpoint) -> Response:
+    return validation_error(exc.location, exc.message)
+
+
+def _in_use(request: Request, exc: ModelInUse | AliasInUse) -> Response:
     content = {"detail": str(exc), "aliases": exc.aliases, "endpoints": exc.endpoints}
     return JSONResponse(status_code=409, content=content)
 
@@ -188,7 +199,10 @@ ERRORS: dict[type[Exception], Respond] = {
     DatasetInUse: _dataset_in_use,
     ModelNotFound: _status(404),
     ModelFileMissing: _status(404),
-    ModelInUse: _model_in_use,
+    ModelInUse: _in_use,
+    AliasInUse: _in_use,
+    EndpointNotFound: _status(404),
+    InvalidEndpoint: _invalid_endpoint,
     InvalidCursor: _invalid_cursor,
     InvalidPredictionInput: _invalid_rows,
     ModelTooLarge: _status(507),  # the model file is larger than MODEL_CACHE_BYTES

@@ -19,6 +19,7 @@ from app.resources import ensure_indexes, open_resources
 from app.routers import (
     aliases,
     datasets,
+    endpoints,
     health,
     inference,
     keys,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registry.router)
     app.include_router(aliases.router)
     app.include_router(inference.router)
+    app.include_router(endpoints.router)
     app.include_router(datasets.router)
     app.include_router(keys.router)
     app.include_router(webhooks.router)

@@ -60,6 +60,25 @@ MODEL_CACHE_BYTES = Gauge("model_cache_bytes", "Bytes of model files held by the
 MODEL_CACHE_MODELS = Gauge("model_cache_models", "Models held by the model cache.")
 
 
+ENDPOINT_REQUESTS = Counter(
+    "endpoint_requests_total",
+    "Requests through an A/B endpoint, by endpoint, version, role (route or shadow) and outcome "
+    "(ok, invalid_input, error).",
+    labelnames=("endpoint", "version", "role", "outcome"),
+)
+ENDPOINT_LATENCY = Histogram(
+    "endpoint_request_seconds",
+    "Time a version took to answer an endpoint's request (resolve, parse, predict).",
+    labelnames=("endpoint", "version", "role"),
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+SHADOW_ROWS = Counter(
+    "endpoint_shadow_rows_total",
+    "Rows the shadow version predicted, by whether it agreed with the served version.",
+    labelnames=("endpoint", "version", "agreement"),
+)
+
+
 def record_request(info: Info) -> None:
     labels = (info.method, info.modified_handler, info.modified_status)
     API_REQUESTS.labels(*labels).inc()

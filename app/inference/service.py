@@ -12,9 +12,9 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gridfs import AsyncGridFSBucket
@@ -52,6 +52,13 @@ class Inference:
     bucket: AsyncGridFSBucket
     cache: ModelCache
     executor: ThreadPoolExecutor
+    background: set[asyncio.Task[None]] = field(default_factory=set)  # e.g. shadow predictions
+
+    def run_in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` after the response; cancelled at shutdown, never awaited by a request."""
+        task = asyncio.create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     async def forget(self, redis: Any, model_id: str) -> None:
         """A model was deleted here: evict it now, and tell the other API processes."""
@@ -76,6 +83,8 @@ async def open_inference(resources: Resources) -> AsyncIterator[Inference]:
         async with deletion_listener(resources.redis, settings.mongodb_db, cache):
             yield inference
     finally:
+        for task in list(inference.background):
+            task.cancel()
         executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -126,12 +135,12 @@ def _number(value: Any) -> Any:
     return value
 
 
-Answer = tuple[list, list | None, list | None]  # predictions, probabilities, explanations
+Predicted = tuple[list, list | None, list | None]  # predictions, probabilities, explanations
 
 
 def run_model(
     model: LoadedModel, X: Any, probabilities: bool, explainer: Explainer | None = None
-) -> Answer:
+) -> Predicted:
     """Predictions (and probabilities by class name, and explanations), as plain JSON values."""
     estimator, started = model.estimator, time.perf_counter()
     predicted = estimator.predict(X).tolist()
@@ -163,7 +172,7 @@ def runs_inline(settings: Settings, model: LoadedModel, rows: int) -> bool:
 
 async def _predict(
     inference: Inference, model: LoadedModel, request: PredictRequest, X: Any
-) -> Answer:
+) -> Predicted:
     rows, settings, explainer = len(X), inference.settings, None
     if request.explain:
         explainer = await explainer_of(inference.db, model, rows, settings.explain_max_rows)
@@ -180,37 +189,64 @@ async def _predict(
         raise InvalidPredictionInput([error]) from None
 
 
-def _answer(model: LoadedModel, ref: ModelRef, answer: Answer) -> bytes:
-    document, (predictions, probabilities, explanations) = model.document, answer
-    answered = ModelAnswered(
-        id=model.model_id, name=document["name"], version=document["version"], alias=ref.alias
-    )
-    fields: dict[str, Any] = {}
-    if explanations is not None:
-        rows = [RowExplanation.model_construct(**row) for row in explanations]
-        fields = {"explanations": rows, "explanation_method": model.explainer.method}
-    response = PredictResponse.model_construct(
-        model=answered, predictions=predictions, probabilities=probabilities, **fields
-    )
-    return response.model_dump_json().encode()
+@dataclass(slots=True)
+class Answer:
+    """A served prediction before it is serialised: endpoints compare and label it."""
+
+    model: LoadedModel
+    ref: ModelRef
+    predicted: Predicted
+
+    @property
+    def predictions(self) -> list:
+        return self.predicted[0]
+
+    def body(self, endpoint: str | None = None) -> bytes:
+        model, started = self.model, time.perf_counter()
+        predictions, probabilities, explanations = self.predicted
+        answered = ModelAnswered(
+            id=model.model_id,
+            name=model.document["name"],
+            version=model.document["version"],
+            alias=self.ref.alias,
+        )
+        fields: dict[str, Any] = {}
+        if explanations is not None:
+            rows = [RowExplanation.model_construct(**row) for row in explanations]
+            fields = {"explanations": rows, "explanation_method": model.explainer.method}
+        response = PredictResponse.model_construct(
+            model=answered,
+            endpoint=endpoint,
+            predictions=predictions,
+            probabilities=probabilities,
+            **fields,
+        )
+        body = response.model_dump_json().encode()
+        PREDICTION_STAGE_SECONDS.labels("serialise").observe(time.perf_counter() - started)
+        return body
 
 
-async def predict(inference: Inference, ref: ModelRef, body: bytes) -> bytes:
-    """The JSON response body for these rows from the referenced model."""
+async def answer(inference: Inference, ref: ModelRef, body: bytes) -> Answer:
+    """The referenced model's predictions for these rows, counted and timed."""
     try:
         model = await resolve(inference, ref)
     except ModelNotFound:
         PREDICTIONS.labels("", "", "not_found").inc()
         raise
+    return await answer_with(inference, model, ref, body)
+
+
+async def answer_with(
+    inference: Inference, model: LoadedModel, ref: ModelRef, body: bytes
+) -> Answer:
+    """`answer` for a model already resolved (an endpoint knows the version before it asks)."""
     labels = (str(model.document["name"]), str(model.document["version"]))
     try:
         started = time.perf_counter()
         request = parse_request(body)
         X = model_rows(request, model.input, max_rows=inference.settings.predict_max_rows)
         parsed = time.perf_counter()
-        answered = await _predict(inference, model, request, X)
-        predicted = time.perf_counter()
-        answer = _answer(model, ref, answered)
+        predicted = await _predict(inference, model, request, X)
     except InvalidPredictionInput:
         PREDICTIONS.labels(*labels, "invalid_input").inc()
         raise
@@ -218,8 +254,12 @@ async def predict(inference: Inference, ref: ModelRef, body: bytes) -> bytes:
         PREDICTIONS.labels(*labels, "error").inc()
         raise
     PREDICTION_STAGE_SECONDS.labels("parse").observe(parsed - started)
-    PREDICTION_STAGE_SECONDS.labels("predict").observe(predicted - parsed)
-    PREDICTION_STAGE_SECONDS.labels("serialise").observe(time.perf_counter() - predicted)
+    PREDICTION_STAGE_SECONDS.labels("predict").observe(time.perf_counter() - parsed)
     PREDICTIONS.labels(*labels, "ok").inc()
-    PREDICTED_ROWS.labels(labels[0]).inc(len(answered[0]))
-    return answer
+    PREDICTED_ROWS.labels(labels[0]).inc(len(predicted[0]))
+    return Answer(model, ref, predicted)
+
+
+async def predict(inference: Inference, ref: ModelRef, body: bytes) -> bytes:
+    """The JSON response body for these rows from the referenced model."""
+    return (await answer(inference, ref, body)).body()

@@ -35,3 +35,14 @@ class ModelInUse(RegistryError):
         parts += [f"endpoints {', '.join(endpoints)} route to it"] if endpoints else []
         advice = "move the endpoints' routes first" if endpoints else "force=true removes them"
         super().__init__(f"{name} v{version} is in use: {'; '.join(parts)}; {advice}")
+
+
+class AliasInUse(RegistryError):
+    """Endpoints route through this alias: removing it would leave their traffic nowhere."""
+
+    def __init__(self, name: str, alias: str, endpoints: list[str]) -> None:
+        self.aliases, self.endpoints = [alias], endpoints
+        super().__init__(
+            f"alias {alias!r} of {name!r} is in use: endpoints {', '.join(endpoints)} route "
+            "through it; change their routes first"
+        )

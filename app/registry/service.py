@@ -21,9 +21,9 @@ from app.explanations.insights import delete_insights
 from app.paging import page_count
 from app.registry import aliases
 from app.registry.cursors import CursorCodec
-from app.registry.exceptions import ModelInUse, ModelNotFound
+from app.registry.exceptions import AliasInUse, AliasNotFound, ModelInUse, ModelNotFound
 from app.registry.listing import ModelFilter, after_query, index_name, sort_spec
-from app.registry.usage import endpoints_using
+from app.registry.usage import endpoints_through, endpoints_using
 from app.storage import FILES, MODELS, NAME_VERSION_UNIQUE
 from tensorfleet.schemas.inference import ModelRef
 from tensorfleet.schemas.registry import ModelList, ModelRead, ModelSort, SortOrder, SweepRead
@@ -85,6 +85,20 @@ async def resolve_model(db: AsyncDatabase, ref: ModelRef) -> dict[str, Any]:
     if ref.model_id is not None:
         return await get_model(db, model_id=ref.model_id)
     return await get_model_version(db, name=str(ref.name), version=ref.version, alias=ref.alias)
+
+
+async def remove_alias(
+    db: AsyncDatabase, *, name: str, alias: str, by: str | None
+) -> dict[str, Any]:
+    """Remove an alias: AliasNotFound if there is none, AliasInUse while endpoints route
+    through it. Returns the change."""
+    if routing := await endpoints_through(db, name=name, alias=alias):
+        await aliases.get_alias(db, name=name, alias=alias)  # an unknown alias stays a 404
+        raise AliasInUse(name, alias, routing)
+    change = await aliases.remove_alias(db, name=name, alias=alias, by=by)
+    if change is None:
+        raise AliasNotFound(f"model {name!r} has no alias {alias!r}")
+    return change
 
 
 async def count_models(db: AsyncDatabase, *, model_filter: ModelFilter) -> int:

@@ -1,4 +1,4 @@
-"""Which A/B endpoints name a model version, asked before the version is deleted.
+"""Which A/B endpoints name a model version (or an alias), asked before either is removed.
 
 The registry owns this read of `endpoints` (by its `model` index) so that deleting a model does
 not depend on the endpoints package, which depends on the registry. An endpoint names a version
@@ -26,5 +26,15 @@ async def endpoints_using(
     async for endpoint in db[ENDPOINTS].find({"model": name}):
         targets = [*endpoint.get("routes", []), endpoint.get("shadow")]
         if any(names(target, version, aliases) for target in targets):
+            found.append(endpoint["_id"])
+    return sorted(found)
+
+
+async def endpoints_through(db: AsyncDatabase, *, name: str, alias: str) -> list[str]:
+    """The endpoints (sorted) that route or shadow through this alias."""
+    found = []
+    async for endpoint in db[ENDPOINTS].find({"model": name}):
+        targets = [*endpoint.get("routes", []), endpoint.get("shadow")]
+        if any(target and target.get("alias") == alias for target in targets):
             found.append(endpoint["_id"])
     return sorted(found)

@@ -98,14 +98,16 @@ async def set_alias(
     return AliasChange.model_validate(change)
 
 
-@router.delete("/aliases/{alias}", response_model=AliasChange, responses=NOT_FOUND)
+@router.delete(
+    "/aliases/{alias}",
+    response_model=AliasChange,
+    responses={**NOT_FOUND, 409: {"description": "Endpoints route through the alias."}},
+)
 async def remove_alias(
     db: DatabaseDep, name: ModelName, alias: Alias, principal: TrainAccess
 ) -> AliasChange:
-    """Remove the alias (the version stays)."""
-    change = await aliases.remove_alias(db, name=name, alias=alias, by=principal.key_id)
-    if change is None:
-        await aliases.get_alias(db, name=name, alias=alias)  # raises AliasNotFound
+    """Remove the alias (the version stays); 409 while endpoints route through it."""
+    change = await service.remove_alias(db, name=name, alias=alias, by=principal.key_id)
     return AliasChange.model_validate(change)
 
 

@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from tensorfleet.cli import aliases, datasets, demo, predict, registry, training, tuning
+from tensorfleet.cli import (
+    aliases,
+    datasets,
+    demo,
+    endpoints,
+    predict,
+    registry,
+    training,
+    tuning,
+)
 from tensorfleet.cli.state import EXIT_ERROR, CliState
 from tensorfleet.client.config import API_KEY_ENV, DEFAULT_TIMEOUT_SECONDS, URL_ENV
 
@@ -51,6 +60,7 @@ app.add_typer(datasets.datasets_app, name="datasets")
 app.add_typer(aliases.aliases_app, name="aliases")
 app.command()(tuning.tune)
 app.add_typer(tuning.tuning_app, name="tuning")
+app.add_typer(endpoints.endpoints_app, name="endpoints")
 app.command()(training.algorithms)
 app.command()(predict.predict)
 app.command()(registry.stats)

@@ -50,6 +50,7 @@ class Call(Generic[T]):
     json: Any = None
     content: Iterable[bytes] | AsyncIterable[bytes] | None = None
     accept: tuple[int, ...] = (200,)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def result(self, response: httpx.Response) -> T:
         if response.status_code not in self.accept:

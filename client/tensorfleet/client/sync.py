@@ -68,7 +68,12 @@ class TensorFleetClient(Lifecycle, TuningMethods):
     def _send(self, call: Call[T]) -> T:
         try:
             response = self._http.request(
-                call.method, call.path, params=call.params, json=call.json, content=call.content
+                call.method,
+                call.path,
+                params=call.params,
+                json=call.json,
+                content=call.content,
+                headers=call.headers,
             )
         except httpx.TransportError as exc:
             raise connection_failed(self.config.base_url, exc) from None

@@ -108,6 +108,11 @@ class PredictResponse(BaseModel):
     """One shape whatever the request format: a prediction per row, in the rows' order."""
 
     model: ModelAnswered = Field(description="The model that answered.")
+    endpoint: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The A/B endpoint that routed the request (absent otherwise).",
+    )
     predictions: list[Any] = Field(
         description="Class labels for a classifier, numbers for a regressor (null if not finite)."
     )

@@ -1,0 +1,1 @@
+"""A/B endpoints: named prediction routes that split traffic between versions by weight."""

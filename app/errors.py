@@ -132,10 +132,10 @@ def _tuning_ended(request: Request, exc: TuningAlreadyEnded) -> Response:
 
 
 def _upload_refused(request: Request, exc: UploadRefused) -> Response:
-    """413 (too large), 415 (neither CSV nor Parquet) or 422 (empty, in FastAPI's shape
-    naming the body): nothing was stored."""
+    """413 (over a limit), 415 (neither CSV nor Parquet) or 422 (not a table we can take, in
+    FastAPI's shape naming the body or the parameter): nothing was stored."""
     if exc.status == 422:
-        return validation_error(("body",), exc.message)
+        return validation_error(exc.location, exc.message)
     return JSONResponse(status_code=exc.status, content={"detail": exc.message})
 
 

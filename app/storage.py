@@ -18,6 +18,7 @@ DATASET_BUCKET = "datasets"  # GridFS bucket of the datasets' uploads and normal
 MODEL_ALIASES = "model_aliases"  # one per (name, alias): `_id` "<name>/<alias>", the version
 MODEL_ALIAS_HISTORY = "model_alias_history"  # every alias change, appended
 ENDPOINTS = "endpoints"  # one per A/B endpoint: `_id` its name, routes with weights, shadow
+DATASET_CLAIMS = "dataset_upload_claims"  # one per (name, bytes, target, task): dedup's claim
 API_KEYS = "api_keys"
 WEBHOOKS = "webhooks"  # one per registered webhook: URL, events, signing secret
 DELIVERIES = "webhook_deliveries"  # one per (event, webhook) delivery: its log
@@ -121,4 +122,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     # The orphan sweep's range on upload time.
     FILES: [IndexModel([("uploadDate", ASCENDING)], name="upload_date")],
+    # GridFS's own index (its name and keys as PyMongo makes it) for the dataset files that
+    # app/gridfs_chunks.py writes without PyMongo's GridIn, which would create it.
+    f"{DATASET_BUCKET}.chunks": [
+        IndexModel([("files_id", ASCENDING), ("n", ASCENDING)], unique=True, name="files_id_1_n_1")
+    ],
 }

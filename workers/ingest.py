@@ -10,6 +10,7 @@ ending is written.
 import asyncio
 import logging
 import tempfile
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,44 +18,41 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.config import Settings
-from app.datasets import store
+from app.datasets import claims, store
 from app.datasets.ingest import ingest_file
-from app.datasets.reading import IngestFailed, Limits
+from app.datasets.reading import IngestFailed, limits_from
 from app.datasets.service import delete_files
+from app.gridfs_chunks import ChunkWriter
+from app.storage import DATASET_BUCKET
 from workers.context import worker_context
 
 logger = logging.getLogger(__name__)
 CHUNK = 1 << 20
 
 
-def limits(settings: Settings) -> Limits:
-    return Limits(
-        max_rows=settings.dataset_max_rows,
-        max_columns=settings.dataset_max_columns,
-        max_column_name_length=settings.dataset_max_column_name_length,
-    )
-
-
 async def download(db: AsyncDatabase, file_id: ObjectId, path: Path) -> None:
-    stream = await store.bucket(db).open_download_stream(file_id)
     with path.open("wb") as sink:
-        while chunk := await stream.read(CHUNK):
+        async for chunk in store.file_chunks(db, file_id):
             sink.write(chunk)
 
 
 async def upload(db: AsyncDatabase, path: Path, filename: str) -> ObjectId:
-    upload_stream = store.bucket(db).open_upload_stream(filename, metadata={"kind": "dataset"})
-    async with upload_stream:
+    writer = ChunkWriter(db, DATASET_BUCKET, filename, {"kind": "dataset"})
+    try:
         with path.open("rb") as source:
             while chunk := source.read(CHUNK):
-                await upload_stream.write(chunk)
-    return upload_stream._id
+                await writer.write(chunk)
+        await writer.close()
+    except BaseException:
+        await writer.abort()
+        raise
+    return writer.file_id
 
 
 async def fail(db: AsyncDatabase, document: dict[str, Any], error: dict[str, Any]) -> str:
     changes = {"status": "failed", "error": error, "file_id": None}
     if await store.finish(db, document["name"], document["version"], changes) is not None:
+        await claims.release(db, document)
         await delete_files(db, document["file_id"])
     logger.info("dataset %s v%d failed: %s", document["name"], document["version"], error)
     return "failed"
@@ -66,16 +64,25 @@ async def profile_file(
     """Run ingest_file in the pool on the downloaded upload; (profile, normalised path)."""
     worker = worker_context(ctx)
     source, destination = directory / "upload", directory / "normalised.parquet"
+    started = time.perf_counter()
     await download(worker.resources.db, document["file_id"], source)
+    downloaded = time.perf_counter()
     work = partial(
         ingest_file,
         source,
         destination,
         target=document["target_column"],
         task=document.get("requested_task"),
-        limits=limits(worker.settings),
+        limits=limits_from(worker.settings),
     )
     profile: dict[str, Any] = await worker.pool.run(work)
+    logger.info(
+        "dataset %s v%d: download %.2f s, parse and profile %.2f s",
+        document["name"],
+        document["version"],
+        downloaded - started,
+        time.perf_counter() - downloaded,
+    )
     return profile, destination
 
 

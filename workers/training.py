@@ -87,8 +87,8 @@ async def load_dataset(
     if key not in cache:
         if len(cache) >= DATASET_CACHE_SIZE:
             cache.pop(next(iter(cache)))
-        stream = await store.bucket(db).open_download_stream(document["normalised_file_id"])
-        cache[key] = await stream.read()
+        chunks = store.file_chunks(db, document["normalised_file_id"])
+        cache[key] = b"".join([chunk async for chunk in chunks])
     return document, cache[key]
 
 

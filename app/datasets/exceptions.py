@@ -6,11 +6,11 @@ class DatasetError(Exception):
 
 
 class UploadRefused(DatasetError):
-    """The body is refused before anything is stored: `status` is the HTTP status it gets."""
+    """The body is refused before anything is stored: `status` is the HTTP status it gets,
+    `location` what a 422 names (the body, or the query parameter it contradicts)."""
 
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        self.message = message
+    def __init__(self, status: int, message: str, *, location: tuple[str, ...] = ("body",)) -> None:
+        self.status, self.message, self.location = status, message, location
         super().__init__(message)
 
 

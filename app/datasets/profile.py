@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from app.datasets.reading import IngestFailed
+from app.datasets.reading import IngestFailed, check_target
 from app.training.tasks import Task
 
 MAX_CLASSES_FROM_INTEGERS = 20
@@ -86,9 +86,7 @@ def infer_task(column: pa.ChunkedArray) -> Task:
 
 
 def drop_missing_target(table: pa.Table, target: str) -> tuple[pa.Table, int]:
-    if target not in table.column_names:
-        shown = ", ".join(table.column_names[:20])
-        raise IngestFailed(f"target column {target!r} not found; columns: {shown}", column=target)
+    check_target(table.column_names, target)
     missing = table[target].null_count
     if missing:
         table = table.filter(pc.is_valid(table[target]))

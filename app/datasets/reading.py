@@ -12,6 +12,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
@@ -22,6 +23,9 @@ CHUNK = 1 << 20
 HEADER_BYTES = 1 << 20
 # An empty text field is missing, as pandas.read_csv reads it for a user at predict time.
 CONVERT = pcsv.ConvertOptions(strings_can_be_null=True)
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 
 class IngestFailed(Exception):
@@ -35,11 +39,24 @@ class IngestFailed(Exception):
         return {"message": self.message, "row": self.row, "column": self.column}
 
 
+class OverLimit(IngestFailed):
+    """The table has more columns or rows than a configured limit allows."""
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     max_rows: int
     max_columns: int
     max_column_name_length: int
+
+
+def limits_from(settings: "Settings") -> Limits:
+    """The limits in force: the API checks them at upload, the worker again at ingest."""
+    return Limits(
+        max_rows=settings.dataset_max_rows,
+        max_columns=settings.dataset_max_columns,
+        max_column_name_length=settings.dataset_max_column_name_length,
+    )
 
 
 def file_format(head: bytes) -> str:
@@ -55,7 +72,7 @@ def check_utf8(path: Path) -> None:
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                raise _not_utf8(chunk, exc, line) from None
+                raise not_utf8(chunk, exc, line) from None
             line += chunk.count(b"\n")
         try:
             decoder.decode(b"", final=True)
@@ -63,7 +80,8 @@ def check_utf8(path: Path) -> None:
             raise IngestFailed("the file ends inside a UTF-8 character", row=line) from None
 
 
-def _not_utf8(chunk: bytes, exc: UnicodeDecodeError, line: int) -> IngestFailed:
+def not_utf8(chunk: bytes, exc: UnicodeDecodeError, line: int) -> IngestFailed:
+    """The refusal of the first byte that is not UTF-8; `line` is the chunk's first line."""
     line += chunk.count(b"\n", 0, exc.start)
     byte = chunk[exc.start] if exc.start < len(chunk) else 0
     return IngestFailed(
@@ -76,19 +94,28 @@ def _not_utf8(chunk: bytes, exc: UnicodeDecodeError, line: int) -> IngestFailed:
 def check_columns(names: list[str], limits: Limits) -> None:
     """Column count, name length and duplicates, from the header alone."""
     if len(names) > limits.max_columns:
-        raise IngestFailed(f"the file has {len(names)} columns; the limit is {limits.max_columns}")
-    for name in names:
+        raise OverLimit(
+            f"the file has {len(names)} columns; the limit is {limits.max_columns} "
+            "(DATASET_MAX_COLUMNS)"
+        )
+    for number, name in enumerate(names, start=1):
         if not name.strip():
-            raise IngestFailed("a column has an empty name", column=name)
+            raise IngestFailed(f"column {number} has an empty name", column=name)
         if len(name) > limits.max_column_name_length:
             raise IngestFailed(
                 f"column name {name[:40]!r}... is {len(name)} characters long; the limit is "
-                f"{limits.max_column_name_length}",
+                f"{limits.max_column_name_length} (DATASET_MAX_COLUMN_NAME_LENGTH)",
                 column=name[: limits.max_column_name_length],
             )
     duplicates = [name for name, count in Counter(names).items() if count > 1]
     if duplicates:
         raise IngestFailed(f"duplicate column name {duplicates[0]!r}", column=duplicates[0])
+
+
+def check_target(names: list[str], target: str) -> None:
+    if target not in names:
+        shown = ", ".join(names[:20])
+        raise IngestFailed(f"target column {target!r} not found; columns: {shown}", column=target)
 
 
 def csv_header(path: Path) -> list[str]:
@@ -150,10 +177,16 @@ def read_parquet(path: Path, limits: Limits) -> pa.Table:
 
 
 def check_rows(rows: int, limits: Limits) -> None:
-    if rows > limits.max_rows:
-        raise IngestFailed(f"the file has {rows} rows; the limit is {limits.max_rows}")
+    check_row_limit(rows, limits)
     if rows == 0:
         raise IngestFailed("the file has a header but no rows")
+
+
+def check_row_limit(rows: int, limits: Limits) -> None:
+    if rows > limits.max_rows:
+        raise OverLimit(
+            f"the file has {rows} rows; the limit is {limits.max_rows} (DATASET_MAX_ROWS)"
+        )
 
 
 def read_table(path: Path, limits: Limits) -> tuple[pa.Table, str]:

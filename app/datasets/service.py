@@ -3,15 +3,18 @@ and resolving the version a training request names."""
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from arq.connections import ArqRedis
+from bson import ObjectId
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.exceptions import RedisError
 
-from app.datasets import store
+from app.datasets import claims, store
 from app.datasets.exceptions import DatasetInUse, DatasetNotFound
+from app.datasets.reading import Limits
 from app.datasets.upload import Received, receive
 from app.training import queue
 from app.training.exceptions import InvalidTrainingRequest, QueueUnavailable, UnknownDataset
@@ -55,26 +58,69 @@ async def upload_dataset(
     description: str,
     chunks: AsyncIterator[bytes],
     max_bytes: int,
+    limits: Limits,
 ) -> tuple[dict[str, Any], bool]:
-    """Store the file, then its version, then queue the ingest; (version, created). The same
-    bytes with the same target and task are the version they already are."""
-    filename = f"{name}.upload"
-    received = await receive(chunks, store.bucket(db), filename=filename, max_bytes=max_bytes)
-    same = await store.find_same_upload(db, name, received.sha256, target, task)
-    if same is not None:
-        await delete_files(db, received.file_id)
-        return same, False
+    """Store the file, claim its identity, make its version, queue the ingest; (version,
+    created). The same bytes with the same target and task are the version they already
+    are, also when two such uploads arrive at once (app/datasets/claims.py)."""
+    received = await receive(
+        chunks,
+        db,
+        filename=f"{name}.upload",
+        max_bytes=max_bytes,
+        limits=limits,
+        target=target,
+    )
+    upload = Upload(name, target, task, description, received)
     try:
-        await store.ensure_name(db, name, description, "upload")
-        document = version_document(
-            name, received, target=target, task=task, description=description
-        )
-        version = await store.insert_version(db, document)
+        same = await claims.acquire(db, upload.key, name, upload.holder)
+        if same is None:
+            same = await store.find_same_upload(db, name, received.sha256, target, task)
+            if same is None:
+                return await make_version(db, redis, upload), True
+            await claims.bind(db, upload.key, upload.holder, same["version"])
     except BaseException:
         await delete_files(db, received.file_id)
         raise
+    await delete_files(db, received.file_id)
+    return same, False
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A received upload and the claim it holds (or tries to) on its identity."""
+
+    name: str
+    target: str
+    task: str | None
+    description: str
+    received: Received
+    holder: ObjectId = field(default_factory=ObjectId)
+
+    @property
+    def key(self) -> str:
+        return claims.identity(self.name, self.received.sha256, self.target, self.task)
+
+
+async def make_version(db: AsyncDatabase, redis: ArqRedis, upload: Upload) -> dict[str, Any]:
+    """The claim's holder makes the version and queues its ingest; on any failure the claim is
+    given up (the caller removes the file)."""
+    try:
+        await store.ensure_name(db, upload.name, upload.description, "upload")
+        document = version_document(
+            upload.name,
+            upload.received,
+            target=upload.target,
+            task=upload.task,
+            description=upload.description,
+        )
+        version = await store.insert_version(db, document)
+        await claims.bind(db, upload.key, upload.holder, version["version"])
+    except BaseException:
+        await claims.drop(db, upload.key, upload.holder)
+        raise
     await queue_ingest(db, redis, version)
-    return version, True
+    return version
 
 
 async def queue_ingest(db: AsyncDatabase, redis: ArqRedis, version: dict[str, Any]) -> None:
@@ -84,6 +130,7 @@ async def queue_ingest(db: AsyncDatabase, redis: ArqRedis, version: dict[str, An
         await queue.enqueue_ingest(redis, version["name"], version["version"])
     except (RedisError, OSError) as exc:
         await store.delete_version(db, version)
+        await claims.release(db, version)
         await delete_files(db, version["file_id"])
         raise QueueUnavailable(f"the job queue is unavailable: {exc}") from None
 
@@ -142,6 +189,7 @@ async def delete_version(
     if models and not force:
         raise DatasetInUse(name, version, models)
     if await store.delete_version(db, document):
+        await claims.release(db, document)
         await delete_files(db, document.get("file_id"), document.get("normalised_file_id"))
     return models
 

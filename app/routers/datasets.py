@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi import status as http
 
 from app.datasets import service
+from app.datasets.reading import limits_from
 from app.dependencies import DatabaseDep, RedisDep, SettingsDep
 from app.security.deps import requires_admin, requires_read, requires_train
 from app.training.tasks import Task
@@ -54,8 +55,16 @@ def version_location(name: str, version: int) -> str:
     openapi_extra=UPLOAD_BODY,
     responses={
         200: {"description": "These bytes, target and task are this version already."},
-        413: {"description": "The file is larger than DATASET_MAX_BYTES; nothing stored."},
-        415: {"description": "Neither CSV (UTF-8 text) nor Parquet; nothing stored."},
+        413: {
+            "description": "Over DATASET_MAX_BYTES (while streaming), DATASET_MAX_COLUMNS or "
+            "DATASET_MAX_ROWS (counted as the CSV streams, or from the Parquet footer); "
+            "nothing stored."
+        },
+        415: {"description": "Neither Parquet nor UTF-8 CSV text; nothing stored."},
+        422: {
+            "description": "Empty, a header without rows, an empty, duplicate or over-long "
+            "column name, no column named `target`, or unreadable Parquet; nothing stored."
+        },
         503: {"description": "The job queue is unavailable; nothing stored."},
     },
 )
@@ -80,6 +89,7 @@ async def upload_dataset(
         description=description,
         chunks=request.stream(),
         max_bytes=settings.dataset_max_bytes,
+        limits=limits_from(settings),
     )
     response.headers["Location"] = version_location(name, version["version"])
     if not created:

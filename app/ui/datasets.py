@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.responses import Response
 
 from app.datasets import service
+from app.datasets.reading import limits_from
 from app.dependencies import DatabaseDep, RedisDep, SettingsDep
 from app.security.schemas import Scope
 from app.training.tasks import Task
@@ -114,6 +115,7 @@ async def upload(
         description="",
         chunks=request.stream(),
         max_bytes=settings.dataset_max_bytes,
+        limits=limits_from(settings),
     )
     return JSONResponse({"location": page_url(name, version["version"])})
 

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from app.dependencies import CursorCodecDep, DatabaseDep, GridFSDep
 from app.explanations.insights import read_insights
+from app.gridfs_chunks import iter_chunks
 from app.registry import aliases, download, service
 from app.registry.listing import ModelFilter
 from app.security.schemas import Scope
@@ -116,7 +117,7 @@ async def download_model(
     document = await find_model(db, model_id)
     grid_out = await download.open_model_file(bucket, document)
     headers = download.download_headers(document) | {"Content-Length": str(grid_out.length)}
-    chunks = download.iter_chunks(grid_out, db[CHUNKS])
+    chunks = iter_chunks(grid_out, db[CHUNKS])
     return download.ModelFileResponse(chunks, headers=headers)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
+from app.resources import Resources
 from tests.support import wait_for_job
 
 
@@ -53,3 +54,13 @@ async def train(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
     response = await client.post("/train", json=body)
     assert response.status_code == 202, response.text
     return await wait_for_job(client, response.json()["job_id"])
+
+
+async def assert_nothing_stored(resources: Resources, name: str) -> None:
+    """No version of `name`, no upload file of it, and no GridFS chunk without its file (a
+    partial upload aborted half-way would leave chunks)."""
+    db = resources.db
+    assert await db["dataset_versions"].count_documents({"name": name}) == 0
+    assert await db["datasets.files"].count_documents({"filename": f"{name}.upload"}) == 0
+    owners = set(await db["datasets.chunks"].distinct("files_id"))
+    assert owners <= set(await db["datasets.files"].distinct("_id"))

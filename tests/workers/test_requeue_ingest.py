@@ -11,6 +11,7 @@ from arq.constants import job_key_prefix
 from arq.jobs import JobStatus
 
 from app.datasets import store
+from app.datasets.reading import limits_from
 from app.datasets.service import upload_dataset
 from app.resources import Resources
 from app.storage import DATASET_BUCKET, DATASET_VERSIONS
@@ -47,6 +48,7 @@ async def an_old_upload(resources: Resources, name: str) -> dict[str, Any]:
         description="",
         chunks=chunks(),
         max_bytes=1 << 20,
+        limits=limits_from(resources.settings),
     )
     assert created
     await resources.redis.delete(job_key_prefix + queue.ingest_job_id(name, version["version"]))

@@ -230,12 +230,24 @@ class Settings(BaseSettings):
         "passes it, and nothing is stored. The worker holds about 2-3 times this in memory "
         "while it ingests.",
     )
-    dataset_max_rows: int = Field(default=5_000_000, ge=1, description="Rows a dataset may have.")
+    dataset_max_rows: int = Field(
+        default=5_000_000,
+        ge=1,
+        description="Rows a dataset may have: 413 at upload, counted as a CSV streams (line "
+        "ends outside quoted fields, blank lines included) or read from a Parquet footer.",
+    )
     dataset_max_columns: int = Field(
-        default=500, ge=2, description="Columns a dataset may have (features and target)."
+        default=500,
+        ge=2,
+        description="Columns a dataset may have (features and target): 413 at upload, from "
+        "the CSV header or the Parquet footer.",
     )
     dataset_max_column_name_length: int = Field(
-        default=128, ge=8, le=1024, description="Characters a dataset's column name may have."
+        default=128,
+        ge=8,
+        le=1024,
+        description="Characters a dataset's column name may have: 422 at upload. With "
+        "DATASET_MAX_COLUMNS it bounds the CSV header the API reads before it refuses it.",
     )
 
     # Events: webhook deliveries (app/events) and live job updates.

@@ -3,7 +3,8 @@
 The file (`ingest_mb` MiB of a customers-like table: numbers, text categories, gaps) is written
 once. TensorFleet's time runs from the first byte of `POST /datasets` to the version's `ready`
 (upload streamed into GridFS, the worker's download, parse, validation, profile and normalised
-Parquet copy, and the polls); the floor is `pyarrow.csv.read_csv` of the same file here. The
+Parquet copy, and the polls), split into the upload (until the POST answers) and the rest; the
+floor is `pyarrow.csv.read_csv` of the same file here. The
 API process's RSS is sampled during the upload; its growth is the peak minus the RSS before.
 """
 
@@ -58,17 +59,20 @@ def wait_ready(client: httpx.Client, location: str) -> dict[str, Any]:
         time.sleep(POLL_SECONDS)
 
 
-def api_ingest(client: httpx.Client, path: Path, name: str, pid: int) -> tuple[float, float]:
-    """(seconds from the upload's start to `ready`, API RSS growth MiB during the upload)."""
+def api_ingest(client: httpx.Client, path: Path, name: str, pid: int) -> dict[str, float]:
+    """Seconds from the upload's start to `ready` (`total`), of which the POST (`upload`), and
+    the API's RSS growth in MiB during the upload (`growth`)."""
     params = {"name": name, "target": "churned"}
     started = time.perf_counter()
     with PeakRss(pid) as rss:
         response = client.post("/datasets", params=params, content=chunks(path))
     response.raise_for_status()
+    uploaded = time.perf_counter()
     version = wait_ready(client, response.headers["Location"])
     if version["status"] != "ready":
         raise RuntimeError(f"ingest failed: {version['error']}")
-    return time.perf_counter() - started, rss.growth_mb
+    ended = time.perf_counter()
+    return {"total": ended - started, "upload": uploaded - started, "growth": rss.growth_mb}
 
 
 def floor_read(path: Path) -> float:
@@ -86,22 +90,24 @@ def rate(size: int, seconds: list[float]) -> dict[str, Any]:
 def run(stack: Stack, config: dict, api_pid: int) -> dict[str, Any]:
     path = stack.work_dir / "ingest.csv"
     size = write_table(path, config["ingest_mb"] * MIB)
-    api_seconds, growth, floor_seconds = [], [], []
+    runs: list[dict[str, float]] = []
+    floor_seconds: list[float] = []
     stack.start_workers(1)
     try:
         with httpx.Client(base_url=stack.base_url, timeout=600) as client:
             for rep in range(config["ingest_reps"]):  # interleaved with the floor
-                seconds, grown = api_ingest(client, path, f"bench-ingest-{rep}", api_pid)
-                api_seconds.append(seconds)
-                growth.append(grown)
+                runs.append(api_ingest(client, path, f"bench-ingest-{rep}", api_pid))
                 floor_seconds.append(floor_read(path))
     finally:
         stack.stop_workers()
         path.unlink(missing_ok=True)
-    api, floor = rate(size, api_seconds), rate(size, floor_seconds)
+    api, floor = rate(size, [r["total"] for r in runs]), rate(size, floor_seconds)
+    growth = [r["growth"] for r in runs]
     return {
         "size_mb": round(size / MIB, 1),
         "api": api,
+        "upload": rate(size, [r["upload"] for r in runs]),
+        "worker": rate(size, [r["total"] - r["upload"] for r in runs]),
         "floor": floor,
         "api_over_floor_throughput": round(api["median_mb_per_s"] / floor["median_mb_per_s"], 3),
         "api_rss_growth_mb": {"max": max(growth), "all": growth},

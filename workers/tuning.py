@@ -53,13 +53,20 @@ def plan_of(document: dict[str, Any]) -> Plan:
     )
 
 
-def time_up(document: dict[str, Any]) -> bool:
+TIME_UP = "the search's time budget ran out"
+
+
+def seconds_left(document: dict[str, Any]) -> float | None:
+    """What is left of the search's time budget (None: it has none, or has not started)."""
     seconds, started = document["request"].get("max_seconds"), document.get("started_at")
-    return (
-        seconds is not None
-        and started is not None
-        and store.now() - started > timedelta(seconds=seconds)
-    )
+    if seconds is None or started is None:
+        return None
+    return seconds - (store.now() - started).total_seconds()
+
+
+def time_up(document: dict[str, Any]) -> bool:
+    left = seconds_left(document)
+    return left is not None and left <= 0
 
 
 def fit_spec(document: dict[str, Any], version: dict[str, Any], trial: dict[str, Any]) -> FitSpec:
@@ -94,7 +101,7 @@ async def tuning_step(ctx: dict[str, Any], tuning_id: str) -> str:
         await store.mark_running(db, tuning_id)
         document = await store.get_tuning(db, tuning_id) or document
     if time_up(document):
-        await stop_trials(db, redis, tuning_id, "the search's time budget ran out")
+        await stop_trials(db, redis, tuning_id, TIME_UP)
     trials = await store.list_trials(db, tuning_id)
     await recover_open_trials(worker, tuning_id, trials)
     more = await add_trials(worker, document, trials)
@@ -170,6 +177,10 @@ async def tuning_trial(ctx: dict[str, Any], tuning_id: str, number: int) -> str:
     if document["status"] not in store.ACTIVE:
         await store.finish_trial(db, tuning_id, number, {"state": TrialState.cancelled.value})
         return "skipped"
+    if time_up(document):  # queued behind other jobs until after the deadline
+        return await record_trial(
+            worker, tuning_id, number, TrialOutcome("cancelled", error=TIME_UP), 0.0
+        )
     if attempt > worker.settings.job_max_tries:
         outcome = TrialOutcome(
             "failed", error=f"WorkerLost: its worker stopped {attempt - 1} times"
@@ -185,13 +196,16 @@ async def tuning_trial(ctx: dict[str, Any], tuning_id: str, number: int) -> str:
 async def cross_validate(
     worker: WorkerContext, document: dict[str, Any], trial: dict[str, Any]
 ) -> TrialOutcome:
-    """The trial's folds in the fit pool, within JOB_TIMEOUT_SECONDS; any failure of the fit
+    """The trial's folds in the fit pool, within JOB_TIMEOUT_SECONDS and what is left of the
+    search's time budget (a trial cut by the budget is cancelled); any failure of the fit
     (refused parameters, out of memory, a killed process, the time limit) fails only it."""
     request, timeout = document["request"], worker.settings.job_timeout_seconds
+    left = seconds_left(document)
+    by_budget = left is not None and left < timeout
     finished = await store.list_trials(worker.resources.db, document["_id"])
     history = [t["intermediate"] for t in finished if t["state"] == TrialState.complete]
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(left if by_budget else timeout):
             version, payload = await load_dataset(
                 worker, request["dataset_name"], request["dataset_version"]
             )
@@ -206,6 +220,8 @@ async def cross_validate(
             result: TrialOutcome = await worker.pool.run(run_trial, spec, payload, features, target)
             return result
     except TimeoutError:
+        if by_budget:
+            return TrialOutcome("cancelled", error=TIME_UP)
         return TrialOutcome("failed", error=f"JobTimeout: the trial took longer than {timeout}s")
     except Exception as exc:
         return TrialOutcome("failed", error=f"{type(exc).__name__}: {exc}"[:2000])

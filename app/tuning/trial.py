@@ -43,7 +43,7 @@ class TrialSpec:
 
 @dataclass(slots=True)
 class TrialOutcome:
-    state: str  # complete, pruned or failed
+    state: str  # complete, pruned or failed (cancelled: stopped by the time budget)
     fold_scores: list[float] = field(default_factory=list)
     intermediate: list[float] = field(default_factory=list)  # running means, fold by fold
     fit_seconds: float = 0.0

@@ -133,3 +133,18 @@ async def test_algorithms_show_their_default_search_space(client: httpx.AsyncCli
     assert forest["search_space"]["n_estimators"]["type"] == "int"
     assert forest["by_task"]["regression"]["search_space"]
     assert "hyperparameters" in forest and "estimator" in forest  # unchanged beside it
+
+
+async def test_a_time_budget_stops_the_search_and_its_unfinished_trials(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    space = {"n_estimators": {"type": "int", "low": 400, "high": 800}}
+    body = search(algorithm="random_forest", space=space, max_trials=None, max_seconds=2, cv=5)
+    tuning = await wait_for_tuning(client, await submit(client, body))
+
+    assert tuning["status"] in ("succeeded", "failed"), tuning
+    assert tuning["trials_left"] is None and tuning["trials_running"] == 0
+    stopped = [t for t in tuning["trials"] if t["state"] == "cancelled"]
+    assert stopped and all("time budget" in t["error"] for t in stopped), tuning["trials"]
+    if tuning["status"] == "failed":  # nothing finished within 2 s on a busy machine
+        assert tuning["error"]["type"] == "NoTrialCompleted"

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.ui import datasets, errors, jobs, models, pages, predict, session, train
+from app.ui import datasets, errors, jobs, models, pages, predict, session, train, tuning
 
 STATIC = Path(__file__).parent / "static"
 
@@ -19,5 +19,5 @@ def install(app: FastAPI) -> None:
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
     errors.show_as_pages(app)
     app.add_exception_handler(session.UIRefusal, session.refusal_page)
-    for module in (session, pages, jobs, train, models, predict, datasets):
+    for module in (session, pages, jobs, train, models, predict, datasets, tuning):
         app.include_router(module.router)

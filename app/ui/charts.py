@@ -109,3 +109,52 @@ def scatter(
         f'{escape(x_label)}</text><text x="12" y="{height / 2}" transform="rotate(-90 12 '
         f'{height / 2})" text-anchor="middle">{escape(y_label)}</text></svg>'
     )
+
+
+def trial_chart(
+    trials: Sequence[tuple[int, float, bool]], *, title: str, maximize: bool = True
+) -> Markup:
+    """Each trial's score by its number (a filled dot: complete; hollow: pruned) and the best
+    score so far as a step line: how a search progressed."""
+    if not trials:
+        return Markup("")
+    width, height, pad = 420, 240, 40
+    low, high = min(s for _, s, _ in trials), max(s for _, s, _ in trials)
+    last = max(n for n, _, _ in trials) or 1
+
+    def place(number: float, value: float) -> tuple[float, float]:
+        across = pad + (width - 2 * pad) * number / last
+        return across, height - pad - (height - 2 * pad) * ((value - low) / ((high - low) or 1))
+
+    dots = "".join(
+        '<circle cx="{:.1f}" cy="{:.1f}" r="4" class="{}"></circle>'.format(
+            *place(number, value), "dot" if complete else "dot hollow"
+        )
+        for number, value, complete in trials
+    )
+    line = " ".join("{:.1f},{:.1f}".format(*place(n, s)) for n, s in _best_so_far(trials, maximize))
+    return Markup(
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" '
+        f'class="axis"></line><polyline points="{line}" class="best"></polyline>{dots}'
+        f'<text x="{width / 2}" y="{height - 8}" text-anchor="middle">trial</text>'
+        f'<text x="{pad - 4}" y="{pad - 6}" text-anchor="end">{high:.4g}</text>'
+        f'<text x="{pad - 4}" y="{height - pad}" text-anchor="end">{low:.4g}</text></svg>'
+    )
+
+
+def _best_so_far(
+    trials: Sequence[tuple[int, float, bool]], maximize: bool
+) -> list[tuple[float, float]]:
+    """The step line of the best complete score up to each trial."""
+    points: list[tuple[float, float]] = []
+    best: float | None = None
+    for number, value, complete in sorted(trials):
+        if complete and (best is None or (value > best if maximize else value < best)):
+            if best is not None:
+                points.append((number, best))
+            best = value
+        if best is not None:
+            points.append((number, best))
+    return points

@@ -127,9 +127,7 @@ def trial_chart(
         return across, height - pad - (height - 2 * pad) * ((value - low) / ((high - low) or 1))
 
     dots = "".join(
-        '<circle cx="{:.1f}" cy="{:.1f}" r="4" class="{}"></circle>'.format(
-            *place(number, value), "dot" if complete else "dot hollow"
-        )
+        _dot(*place(number, value), "dot" if complete else "dot hollow")
         for number, value, complete in trials
     )
     line = " ".join("{:.1f},{:.1f}".format(*place(n, s)) for n, s in _best_so_far(trials, maximize))
@@ -142,6 +140,10 @@ def trial_chart(
         f'<text x="{pad - 4}" y="{pad - 6}" text-anchor="end">{high:.4g}</text>'
         f'<text x="{pad - 4}" y="{height - pad}" text-anchor="end">{low:.4g}</text></svg>'
     )
+
+
+def _dot(x: float, y: float, kind: str) -> str:
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="{kind}"></circle>'
 
 
 def _best_so_far(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.dependencies import CursorCodecDep, DatabaseDep, GridFSDep
+from app.dependencies import CursorCodecDep, DatabaseDep, GridFSDep, InferenceDep, RedisDep
 from app.explanations.insights import read_insights
 from app.gridfs_chunks import iter_chunks
 from app.registry import aliases, download, service
@@ -125,14 +125,26 @@ async def download_model(
 async def confirm_delete(
     request: Request, principal: Viewer, db: DatabaseDep, model_id: ModelId
 ) -> Response:
-    context = {"model": ModelRead.from_document(await find_model(db, model_id))}
+    document = await find_model(db, model_id)
+    pointing = await aliases.aliases_of(db, name=document["name"], version=document["version"])
+    context = {"model": ModelRead.from_document(document), "aliases": pointing}
     return render(request, "delete.html", context, principal=principal)
 
 
 @router.post("/{model_id}/delete")
 async def delete(
-    request: Request, form: CheckedForm, db: DatabaseDep, bucket: GridFSDep, model_id: ModelId
+    request: Request,
+    form: CheckedForm,
+    db: DatabaseDep,
+    bucket: GridFSDep,
+    redis: RedisDep,
+    inference: InferenceDep,
+    model_id: ModelId,
 ) -> Response:
-    await authorize(request, Scope.admin)
-    await service.delete_model(db, bucket, model_id=model_id)
+    """As DELETE /api/v1/models/{id}: refused while aliases point at it unless the form says
+    to remove them; every API process stops serving it."""
+    principal = await authorize(request, Scope.admin)
+    force = form.get("remove_aliases") == "yes"
+    await service.delete_model(db, bucket, model_id=model_id, force=force, by=principal.key_id)
+    await inference.forget(redis, model_id)
     return RedirectResponse("/ui/models?deleted=1", status.HTTP_303_SEE_OTHER)

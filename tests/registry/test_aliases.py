@@ -9,8 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo.asynchronous.database import AsyncDatabase
 
 from app.config import Settings
+from app.metrics import MODEL_CACHE_EVENTS
+from app.storage import ENDPOINTS, MODEL_ALIAS_HISTORY, MODEL_ALIASES
 from tests.samples import ADMIN, BOOTSTRAP_KEY, MakeModel, bearer
 from tests.support import SettingsFactory
 
@@ -218,12 +221,31 @@ async def test_alias_moves_under_concurrent_predictions_never_fail_one(
     assert set(served) == {one["version"], two["version"]}
 
 
-async def test_models_stored_before_aliases_keep_working(
-    client: httpx.AsyncClient, make_model: MakeModel
+async def test_a_move_warms_the_new_version_before_it_is_visible(
+    client: httpx.AsyncClient, make_model: MakeModel, trainer: dict
 ) -> None:
-    """A store written before aliases has no alias collections: names list no aliases, models
-    serve and delete as before."""
+    """With `warm` (the default) the PUT loads the version; the first predict through the alias
+    is then a cache hit, not a load."""
+    model = await make_model(name="warmed")
+    loads = MODEL_CACHE_EVENTS.labels("load")
+    before = loads._value.get()
+    await put_alias(client, trainer, "warmed", "live", model["version"])
+    assert loads._value.get() == before + 1
+    path = aliases_path("warmed", "/live/predict")
+    assert (await client.post(path, json=BODY, headers=ADMIN)).status_code == 200
+    assert loads._value.get() == before + 1
+
+
+async def test_models_stored_before_aliases_keep_working(
+    client: httpx.AsyncClient, make_model: MakeModel, db: AsyncDatabase
+) -> None:
+    """A store written before aliases has no alias or endpoint collections: names list no
+    aliases, models serve and delete as before."""
+    for collection in (MODEL_ALIASES, MODEL_ALIAS_HISTORY, ENDPOINTS):
+        await db.drop_collection(collection)
     model = await make_model(name="legacy")
+    history = await client.get("/api/v1/models/by-name/legacy/alias-history", headers=ADMIN)
+    assert history.json()["items"] == []
     assert (await client.get(aliases_path("legacy"), headers=ADMIN)).json()["items"] == []
     path = "/api/v1/models/by-name/legacy/latest/predict"
     assert (await client.post(path, json=BODY, headers=ADMIN)).status_code == 200

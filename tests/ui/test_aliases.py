@@ -1,5 +1,5 @@
 """A model's page lists the aliases of its name; deleting an aliased version from the UI is
-refused with a page naming the aliases."""
+refused with a page naming the aliases, unless the confirmation form says to remove them."""
 
 import httpx
 
@@ -42,3 +42,18 @@ async def test_deleting_an_aliased_version_in_the_ui_is_refused(
     assert response.status_code == 409
     assert "aliases live point at it" in response.text
     assert (await client.get(f"/api/v1/models/{model['_id']}", headers=ADMIN)).status_code == 200
+
+
+async def test_the_ui_deletes_an_aliased_version_when_told_to_remove_its_aliases(
+    client: httpx.AsyncClient, admin: httpx.AsyncClient, make_model: MakeModel
+) -> None:
+    model = await make_model(name="ui-gone")
+    path = "/api/v1/models/by-name/ui-gone/aliases/live"
+    await client.put(path, json={"version": model["version"]}, headers=ADMIN)
+    confirm = await admin.get(f"/ui/models/{model['_id']}/delete")
+    assert "Remove these aliases with it" in confirm.text and "<code>live</code>" in confirm.text
+    form = {"csrf_token": csrf_token(confirm), "remove_aliases": "yes"}
+    response = await admin.post(f"/ui/models/{model['_id']}/delete", data=form)
+    assert response.status_code == 303
+    assert (await client.get(f"/api/v1/models/{model['_id']}", headers=ADMIN)).status_code == 404
+    assert (await client.get(path, headers=ADMIN)).status_code == 404

@@ -222,6 +222,20 @@ class Settings(BaseSettings):
         "explaining costs more than predicting (docs/inference.md has the measurements).",
     )
 
+    batch_predict_max_rows: int = Field(
+        default=5_000_000,
+        ge=1,
+        description="Most rows a batch prediction job may predict (the dataset version's rows; "
+        "422 at submission above it).",
+    )
+    batch_predict_chunk_rows: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Rows a batch prediction reads, predicts and writes at a time: its memory "
+        "is about one chunk, and a cancel stops it within one chunk.",
+    )
+
     # Datasets (uploads are refused with a 4xx, ingest fails naming the limit)
     dataset_max_bytes: int = Field(
         default=200 * 1024 * 1024,

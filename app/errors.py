@@ -19,6 +19,7 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, N
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.batch.exceptions import BatchPredictionBusy, BatchPredictionNotFound, InvalidBatchRequest
 from app.datasets.exceptions import DatasetInUse, UploadRefused
 from app.datasets.exceptions import DatasetNotFound as DatasetVersionNotFound
 from app.endpoints.exceptions import EndpointNotFound, InvalidEndpoint
@@ -65,7 +66,9 @@ def _status(code: int) -> Respond:
     return lambda request, exc: JSONResponse(status_code=code, content={"detail": str(exc)})
 
 
-def _invalid_request(request: Request, exc: InvalidTrainingRequest) -> Response:
+def _invalid_request(
+    request: Request, exc: InvalidTrainingRequest | InvalidBatchRequest
+) -> Response:
     return validation_error(exc.location, exc.message)
 
 
@@ -114,7 +117,7 @@ def _job_exists(request: Request, exc: JobAlreadyExists) -> Response:
     )
 
 
-def _job_ended(request: Request, exc: JobAlreadyEnded) -> Response:
+def _job_ended(request: Request, exc: JobAlreadyEnded | BatchPredictionBusy) -> Response:
     return JSONResponse(status_code=409, content={"detail": str(exc), "status": exc.status})
 
 
@@ -207,6 +210,9 @@ ERRORS: dict[type[Exception], Respond] = {
     InvalidPredictionInput: _invalid_rows,
     ModelTooLarge: _status(507),  # the model file is larger than MODEL_CACHE_BYTES
     ModelIntegrityError: _status(500),  # its bytes are not the worker's: never loaded
+    InvalidBatchRequest: _invalid_request,
+    BatchPredictionNotFound: _status(404),
+    BatchPredictionBusy: _job_ended,
     KeyNotFound: _status(404),
     WebhookNotFound: _status(404),
     DeliveryNotFound: _status(404),

@@ -18,6 +18,7 @@ from app.registry.service import sweep_at_startup
 from app.resources import ensure_indexes, open_resources
 from app.routers import (
     aliases,
+    batch,
     datasets,
     endpoints,
     health,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(aliases.router)
     app.include_router(inference.router)
     app.include_router(endpoints.router)
+    app.include_router(batch.router)
     app.include_router(datasets.router)
     app.include_router(keys.router)
     app.include_router(webhooks.router)

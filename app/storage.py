@@ -19,6 +19,11 @@ MODEL_ALIASES = "model_aliases"  # one per (name, alias): `_id` "<name>/<alias>"
 MODEL_ALIAS_HISTORY = "model_alias_history"  # every alias change, appended
 ENDPOINTS = "endpoints"  # one per A/B endpoint: `_id` its name, routes with weights, shadow
 DATASET_CLAIMS = "dataset_upload_claims"  # one per (name, bytes, target, task): dedup's claim
+BATCH_PREDICTIONS = "batch_predictions"  # one per batch prediction job, `_id` = its id
+BATCH_PREDICTION_ENDINGS = "batch_prediction_endings"  # the claims on their terminal states
+PREDICTION_BUCKET = "predictions"  # GridFS bucket of the batch predictions' output files
+PREDICTION_FILES = "predictions.files"
+PREDICTION_CHUNKS = "predictions.chunks"
 API_KEYS = "api_keys"
 WEBHOOKS = "webhooks"  # one per registered webhook: URL, events, signing secret
 DELIVERIES = "webhook_deliveries"  # one per (event, webhook) delivery: its log
@@ -109,6 +114,16 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("tuning_id", ASCENDING), ("number", ASCENDING)], unique=True, name="tuning_number"
         )
     ],
+    BATCH_PREDICTIONS: [
+        # A model's batch predictions, newest first; and the active ones (quota, requeue).
+        IndexModel(
+            [("model.id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+            name="model_created",
+        ),
+        IndexModel([("owner", ASCENDING), ("status", ASCENDING)], name="owner_status"),
+        IndexModel([("file_id", ASCENDING)], name="file"),
+    ],
+    PREDICTION_FILES: [IndexModel([("uploadDate", ASCENDING)], name="upload_date")],
     API_KEYS: [IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")],
     WEBHOOKS: [IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)], name="created")],
     DELIVERIES: [

@@ -20,20 +20,22 @@ from workers.context import WorkerContext
 logger = logging.getLogger(__name__)
 
 
-async def renew_forever(worker: WorkerContext, job_id: str) -> None:
+async def renew_forever(worker: WorkerContext, job_id: str, kind: jobs.JobKind) -> None:
     seconds = worker.settings.job_requeue_after_seconds
     while True:
         await asyncio.sleep(seconds / 3)
         try:
-            await jobs.renew_lease(worker.resources.db, job_id, seconds)
+            await jobs.renew_lease(worker.resources.db, job_id, seconds, kind)
         except PyMongoError as exc:  # the next renewal makes up for a missed one
             logger.warning("job %s: could not renew its lease: %s", job_id, exc)
 
 
 @contextlib.asynccontextmanager
-async def holding_lease(worker: WorkerContext, job_id: str) -> AsyncIterator[None]:
-    """Renew the job's lease (taken by jobs.mark_running) while the block runs."""
-    renewing = asyncio.create_task(renew_forever(worker, job_id))
+async def holding_lease(
+    worker: WorkerContext, job_id: str, kind: jobs.JobKind = jobs.TRAINING
+) -> AsyncIterator[None]:
+    """Renew the job's lease (taken when it was marked running) while the block runs."""
+    renewing = asyncio.create_task(renew_forever(worker, job_id, kind))
     try:
         yield
     finally:

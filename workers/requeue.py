@@ -9,8 +9,9 @@ with its model if one was published, failed otherwise.
 Searches (tuning jobs) are driven by a chain of steps on the queue; should Redis lose the chain,
 this check queues a step for each active search (one per search per minute), which takes it up.
 
-Dataset versions get the same care: one still `ingesting` long after its upload whose ingest job
-the queue has lost is queued again, and one whose job arq gave up on ends `failed`.
+Batch prediction jobs get the same care (with nothing published to settle from: a job the queue
+gave up on ends failed). Dataset versions too: one still `ingesting` long after its upload whose
+ingest job the queue has lost is queued again, and one whose job arq gave up on ends `failed`.
 
 It looks only at jobs that showed no sign of life for JOB_REQUEUE_AFTER_SECONDS: a running
 job's worker renews its lease (workers/lease.py), so a job still being fitted is never queued
@@ -25,10 +26,13 @@ from arq.connections import ArqRedis
 from arq.jobs import JobStatus
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.batch import jobs as batch_jobs
 from app.datasets import store
 from app.storage import MODELS
 from app.training import jobs
 from app.training.queue import (
+    batch_prediction_status,
+    enqueue_batch_prediction,
     enqueue_ingest,
     enqueue_training,
     enqueue_tuning_step,
@@ -60,7 +64,22 @@ async def requeue_lost_jobs(ctx: dict[str, Any]) -> int:
             else:
                 await jobs.mark_failed(db, job_id, "WorkerLost", "the queue gave up on this job")
     await restart_tunings(db, redis)
+    requeued += await requeue_lost_batch_predictions(db, redis, quiet_for=quiet_for)
     return requeued + await requeue_lost_ingests(db, redis, quiet_for=quiet_for)
+
+
+async def requeue_lost_batch_predictions(
+    db: AsyncDatabase, redis: ArqRedis, *, quiet_for: timedelta
+) -> int:
+    requeued = 0
+    for job_id in await batch_jobs.stale_active(db, quiet_for=quiet_for):
+        status = await batch_prediction_status(redis, job_id)
+        if status is JobStatus.not_found and await enqueue_batch_prediction(redis, job_id):
+            logger.warning("batch prediction %s was not in the queue; queued it again", job_id)
+            requeued += 1
+        elif status is JobStatus.complete:
+            await batch_jobs.mark_failed(db, job_id, "WorkerLost", "the queue gave up on this job")
+    return requeued
 
 
 async def restart_tunings(db: AsyncDatabase, redis: ArqRedis) -> None:

@@ -11,16 +11,19 @@ from typing import Any
 
 from arq import Worker, cron
 
+from app.batch.files import sweep_prediction_files
 from app.config import Settings
 from app.resources import ensure_indexes, open_resources, redis_settings
 from app.storage import INDEXES
 from app.training.queue import (
+    batch_prediction_function,
     delivery_function,
     ingest_function,
     training_function,
     tuning_functions,
 )
-from workers.context import CONTEXT_KEY, WorkerContext
+from workers.batch import batch_predict
+from workers.context import CONTEXT_KEY, WorkerContext, worker_context
 from workers.health import health_key
 from workers.ingest import ingest_dataset
 from workers.pool import FitPool, default_threads_per_fit
@@ -32,6 +35,7 @@ from workers.webhooks import deliver_webhook, sweep_deliveries
 
 logger = logging.getLogger(__name__)
 HEALTH_CHECK_INTERVAL_SECONDS = 10
+SWEEP_MINUTES = set(range(0, 60, 10))
 
 
 def make_startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
@@ -64,6 +68,13 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await context.close()
 
 
+async def sweep_predictions(ctx: dict[str, Any]) -> int:
+    """Remove what batch predictions that did not succeed left in GridFS (app/batch/files.py)."""
+    resources = worker_context(ctx).resources
+    grace = resources.settings.orphan_grace_seconds
+    return await sweep_prediction_files(resources.db, grace_seconds=grace)
+
+
 def build_worker(settings: Settings, **overrides: Any) -> Worker:
     """A Worker for these settings; tests pass burst=True, handle_signals=False and the like."""
     options: dict[str, Any] = {
@@ -72,10 +83,12 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
             ingest_function(ingest_dataset, settings),
             delivery_function(deliver_webhook, settings),
             *tuning_functions(tuning_step, tuning_trial, tuning_refit, settings),
+            batch_prediction_function(batch_predict, settings),
         ],
         "cron_jobs": [
             cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=10),
             cron(sweep_deliveries, second={30}, timeout=30),
+            cron(sweep_predictions, minute=SWEEP_MINUTES, second={45}, timeout=60),
         ],
         "queue_name": settings.queue_name,
         "redis_settings": redis_settings(settings),

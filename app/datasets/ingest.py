@@ -41,5 +41,6 @@ def ingest_file(
     table, kind = read_table(source, limits)
     first_rows = preview(table)
     table, profile = profile_table(table, target, Task(task) if task else None)
-    pq.write_table(table.select([*profile["features"], target]), destination)
-    return profile | {"format": kind, "preview": first_rows}
+    pq.write_table(table, destination)
+    stored = {"normalised_columns": table.column_names}
+    return profile | {"format": kind, "preview": first_rows} | stored

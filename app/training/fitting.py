@@ -14,6 +14,7 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import sklearn
 from sklearn.model_selection import train_test_split
@@ -28,6 +29,7 @@ from app.training.tasks import Task
 __all__ = [
     "FitResult",
     "FitSpec",
+    "feature_frame",
     "fit_and_evaluate",
     "fit_normalised",
     "json_safe",
@@ -158,12 +160,19 @@ def explain_fit(
 def training_frame(payload: bytes, features: list[str], target: str) -> tuple[pd.DataFrame, Any]:
     """The features (a missing value is NaN in every column, as read_csv gives a user) and
     the target, from a dataset version's normalised copy."""
-    frame = pq.read_table(io.BytesIO(payload)).to_pandas()
-    X = frame[features]
+    table = pq.read_table(io.BytesIO(payload), columns=[*features, target])
+    return feature_frame(table, features), table[target].to_numpy()
+
+
+def feature_frame(table: pa.Table | pa.RecordBatch, features: list[str]) -> pd.DataFrame:
+    """The features of a normalised copy (or a batch of its rows) as a model takes them: a
+    missing value is NaN in every column, as read_csv gives a user. Batch predictions call this
+    too, so a model sees its rows as it saw them in training."""
+    X = table.select(features).to_pandas()
     for name in X.columns:
         if X[name].dtype == object:
             X[name] = X[name].where(X[name].notna(), np.nan)
-    return X, frame[target].to_numpy()
+    return X
 
 
 def fit_normalised(spec: FitSpec, payload: bytes, features: list[str], target: str) -> FitResult:

@@ -12,6 +12,7 @@ only filter FerretDB v1 hands to SQLite (which then scans in C); any other filte
 `{_id, status}`, is evaluated in Go over every document of the collection.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,18 @@ STAGE_FRACTION = {"queued": 0.0, "loading_data": 0.1, "fitting": 0.2, "saving": 
 ACTIVE = [JobStatus.queued.value, JobStatus.running.value]
 # Set on a job whose enqueue failed without telling whether Redis stored it (the API said 503).
 UNCONFIRMED = "enqueue_unconfirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class JobKind:
+    """Where one kind of job lives: its documents and the claims on their endings. Every kind
+    (training here; batch predictions, ...) keeps its own pair and the same discipline."""
+
+    jobs: str
+    endings: str
+
+
+TRAINING = JobKind(JOBS, JOB_ENDINGS)
 
 
 def now() -> datetime:
@@ -60,16 +73,16 @@ def new_job_document(
     }
 
 
-async def insert_job(db: AsyncDatabase, document: dict[str, Any]) -> None:
+async def insert_job(db: AsyncDatabase, document: dict[str, Any], kind: JobKind = TRAINING) -> None:
     try:
-        await db[JOBS].insert_one(document)
+        await db[kind.jobs].insert_one(document)
     except DuplicateKeyError:
         raise JobAlreadyExists(document["_id"]) from None
 
 
-async def count_active_jobs(db: AsyncDatabase, owner: str) -> int:
+async def count_active_jobs(db: AsyncDatabase, owner: str, kind: JobKind = TRAINING) -> int:
     """Queued and running jobs of one owner (`key:<id>` or `ip:<address>`), for the quota."""
-    return await db[JOBS].count_documents({"owner": owner, "status": {"$in": ACTIVE}})
+    return await db[kind.jobs].count_documents({"owner": owner, "status": {"$in": ACTIVE}})
 
 
 async def set_enqueue_unconfirmed(db: AsyncDatabase, job_id: str, unconfirmed: bool) -> None:
@@ -77,13 +90,15 @@ async def set_enqueue_unconfirmed(db: AsyncDatabase, job_id: str, unconfirmed: b
     await db[JOBS].update_one({"_id": job_id}, {"$set": {UNCONFIRMED: unconfirmed}})
 
 
-async def get_job(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
-    return await db[JOBS].find_one({"_id": job_id})
+async def get_job(
+    db: AsyncDatabase, job_id: str, kind: JobKind = TRAINING
+) -> dict[str, Any] | None:
+    return await db[kind.jobs].find_one({"_id": job_id})
 
 
-async def delete_job(db: AsyncDatabase, job_id: str) -> None:
-    await db[JOBS].delete_one({"_id": job_id})
-    await db[JOB_ENDINGS].delete_one({"_id": job_id})
+async def delete_job(db: AsyncDatabase, job_id: str, kind: JobKind = TRAINING) -> None:
+    await db[kind.jobs].delete_one({"_id": job_id})
+    await db[kind.endings].delete_one({"_id": job_id})
 
 
 async def list_jobs(
@@ -100,24 +115,26 @@ async def list_jobs(
     return await cursor.to_list(), await db[JOBS].count_documents(query)
 
 
-async def _update(db: AsyncDatabase, job_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
-    return await db[JOBS].find_one_and_update(
+async def _update(
+    db: AsyncDatabase, job_id: str, changes: dict[str, Any], kind: JobKind = TRAINING
+) -> dict[str, Any] | None:
+    return await db[kind.jobs].find_one_and_update(
         {"_id": job_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
     )
 
 
-async def _ending(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
-    return await db[JOB_ENDINGS].find_one({"_id": job_id})
+async def _ending(db: AsyncDatabase, job_id: str, kind: JobKind) -> dict[str, Any] | None:
+    return await db[kind.endings].find_one({"_id": job_id})
 
 
-async def _restore(db: AsyncDatabase, job_id: str, undo: dict[str, Any]) -> None:
+async def _restore(db: AsyncDatabase, job_id: str, undo: dict[str, Any], kind: JobKind) -> None:
     """Put an ended job back as its ending wrote it; `undo` reverts a late write first."""
-    ending = await _ending(db, job_id)
-    await _update(db, job_id, undo | (ending["changes"] if ending else {}))
+    ending = await _ending(db, job_id, kind)
+    await _update(db, job_id, undo | (ending["changes"] if ending else {}), kind)
 
 
-async def _progress_unless_ended(
-    db: AsyncDatabase, job_id: str, changes: dict[str, Any]
+async def write_unless_ended(
+    db: AsyncDatabase, job_id: str, changes: dict[str, Any], kind: JobKind = TRAINING
 ) -> dict[str, Any] | None:
     """Write a non-terminal change in one round trip; None (and the write undone) when the job
     had ended.
@@ -126,29 +143,31 @@ async def _progress_unless_ended(
     two is overwritten by the second; landing after it, it finds the job ended in the document
     as it was before our write, and restores it.
     """
-    before = await db[JOBS].find_one_and_update(
+    before = await db[kind.jobs].find_one_and_update(
         {"_id": job_id}, {"$set": changes}, return_document=ReturnDocument.BEFORE
     )
     if before is None:
         return None
     if before["status"] not in ACTIVE:
-        await _restore(db, job_id, {key: before.get(key) for key in changes})
+        await _restore(db, job_id, {key: before.get(key) for key in changes}, kind)
         return None
     return before | changes
 
 
-async def _end(db: AsyncDatabase, job_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+async def end_job(
+    db: AsyncDatabase, job_id: str, changes: dict[str, Any], kind: JobKind = TRAINING
+) -> dict[str, Any] | None:
     """Claim the job's one ending and write it; None when the job had ended already.
 
     A claim that loses also writes the winner's ending to the job, in case the winner stopped
     between its claim and its write.
     """
     try:
-        await db[JOB_ENDINGS].insert_one({"_id": job_id, "changes": changes, "at": now()})
+        await db[kind.endings].insert_one({"_id": job_id, "changes": changes, "at": now()})
     except DuplicateKeyError:
-        await _restore(db, job_id, {})
+        await _restore(db, job_id, {}, kind)
         return None
-    return await _update(db, job_id, changes)
+    return await _update(db, job_id, changes, kind)
 
 
 async def mark_running(
@@ -157,7 +176,7 @@ async def mark_running(
     """Mark the job running under a lease of `lease_seconds` (the worker passes
     JOB_REQUEUE_AFTER_SECONDS and renews it while it works; see workers/lease.py)."""
     started = now()
-    return await _progress_unless_ended(
+    return await write_unless_ended(
         db,
         job_id,
         {
@@ -171,22 +190,24 @@ async def mark_running(
     )
 
 
-async def renew_lease(db: AsyncDatabase, job_id: str, lease_seconds: float) -> None:
+async def renew_lease(
+    db: AsyncDatabase, job_id: str, lease_seconds: float, kind: JobKind = TRAINING
+) -> None:
     """A live worker's sign that it still runs the job. Harmless on an ended job: only active
     jobs' leases are read."""
     until = now() + timedelta(seconds=lease_seconds)
-    await db[JOBS].update_one({"_id": job_id}, {"$set": {"lease_until": until}})
+    await db[kind.jobs].update_one({"_id": job_id}, {"$set": {"lease_until": until}})
 
 
 async def set_stage(db: AsyncDatabase, job_id: str, stage: str) -> None:
     """Write progress of a running job (one the worker just marked running)."""
-    await _progress_unless_ended(db, job_id, {"progress": progress(stage)})
+    await write_unless_ended(db, job_id, {"progress": progress(stage)})
 
 
 async def mark_succeeded(
     db: AsyncDatabase, job_id: str, model: dict[str, Any], warnings: list[str]
 ) -> dict[str, Any] | None:
-    return await _end(
+    return await end_job(
         db,
         job_id,
         {
@@ -204,7 +225,7 @@ async def mark_succeeded(
 async def mark_failed(
     db: AsyncDatabase, job_id: str, error_type: str, message: str
 ) -> dict[str, Any] | None:
-    return await _end(
+    return await end_job(
         db,
         job_id,
         {
@@ -216,10 +237,12 @@ async def mark_failed(
 
 
 async def mark_cancelled(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
-    return await _end(db, job_id, {"status": JobStatus.cancelled.value, "finished_at": now()})
+    return await end_job(db, job_id, {"status": JobStatus.cancelled.value, "finished_at": now()})
 
 
-async def stale_active_jobs(db: AsyncDatabase, *, quiet_for: timedelta) -> list[str]:
+async def stale_active_jobs(
+    db: AsyncDatabase, *, quiet_for: timedelta, kind: JobKind = TRAINING
+) -> list[str]:
     """Ids of queued or running jobs no worker has shown a sign of life for (the requeue check).
 
     A running job is stale once its lease lapsed (its worker renews it while it works), a queued
@@ -228,7 +251,7 @@ async def stale_active_jobs(db: AsyncDatabase, *, quiet_for: timedelta) -> list[
     read with a plain status filter and judged here, the same on MongoDB and FerretDB.
     """
     current = now()
-    cursor = db[JOBS].find(
+    cursor = db[kind.jobs].find(
         {"status": {"$in": ACTIVE}}, projection={"created_at": 1, "lease_until": 1, "status": 1}
     )
     stale = []

@@ -29,6 +29,7 @@ TUNING_REFIT_FUNCTION = "tuning_refit"
 # A tuning step only reads and writes a few documents and queues jobs: it never waits.
 TUNING_STEP_TIMEOUT_SECONDS = 60
 TUNING_STEP_MAX_TRIES = 20
+BATCH_PREDICT_FUNCTION = "batch_predict"
 # Our own timeout (JOB_TIMEOUT_SECONDS) bounds the whole job; arq's is a backstop just above it,
 # and a job whose worker died is re-run once arq's in-progress key expires (its timeout + 10 s).
 ARQ_TIMEOUT_MARGIN_SECONDS = 5
@@ -54,6 +55,25 @@ async def enqueue_delivery(redis: ArqRedis, delivery_id: str) -> bool:
     """Queue a webhook delivery (app/events); False when the queue holds it already."""
     job = await redis.enqueue_job(DELIVER_FUNCTION, delivery_id, _job_id=delivery_id)
     return job is not None
+
+
+def batch_job_id(job_id: str) -> str:
+    """The queue's id of a batch prediction job: its own namespace beside training job ids."""
+    return f"batch:{job_id}"
+
+
+async def enqueue_batch_prediction(redis: ArqRedis, job_id: str) -> bool:
+    """Queue a batch prediction job; False when the queue still holds it."""
+    queued = await redis.enqueue_job(BATCH_PREDICT_FUNCTION, job_id, _job_id=batch_job_id(job_id))
+    return queued is not None
+
+
+async def abort_batch_prediction(redis: ArqRedis, job_id: str) -> None:
+    await _queued_job(redis, batch_job_id(job_id)).abort(timeout=0)
+
+
+async def batch_prediction_status(redis: ArqRedis, job_id: str) -> JobStatus:
+    return await _queued_job(redis, batch_job_id(job_id)).status()
 
 
 def _queued_job(redis: ArqRedis, job_id: str) -> Job:
@@ -206,3 +226,16 @@ def tuning_functions(
             max_tries=arq_max_tries(settings),
         ),
     ]
+
+
+def batch_prediction_function(
+    coroutine: Callable[..., Coroutine[Any, Any, Any]], settings: Settings
+) -> Function:
+    """The worker's registration of the batch prediction job: as training, JOB_MAX_TRIES
+    attempts and one more that settles the job as failed (WorkerLost)."""
+    return func(
+        coroutine,
+        name=BATCH_PREDICT_FUNCTION,
+        timeout=arq_timeout_seconds(settings),
+        max_tries=arq_max_tries(settings),
+    )

@@ -1,0 +1,1 @@
+"""Batch predictions: a queue job that predicts a dataset version with a model into a file."""

@@ -14,7 +14,7 @@ from app.batch import service
 from app.batch.output import MEDIA_TYPES
 from app.dependencies import DatabaseDep, RedisDep, SettingsDep
 from app.registry.download import ModelFileResponse, iter_chunks
-from app.security.deps import CallerDep, requires_read, requires_train
+from app.security.deps import CallerDep, requires_admin, requires_read, requires_train
 from app.storage import PREDICTION_CHUNKS
 from tensorfleet.schemas.aliases import ALIAS_MAX_LENGTH, ALIAS_PATTERN
 from tensorfleet.schemas.batch import BatchPredictionList, BatchPredictionRead, BatchPredictRequest
@@ -190,7 +190,7 @@ async def download_batch_prediction(job_id: JobId, db: DatabaseDep) -> Response:
     status_code=http.HTTP_204_NO_CONTENT,
     response_class=Response,
     response_model=None,
-    dependencies=[requires_train],
+    dependencies=[requires_admin],
     responses={**NOT_FOUND, 409: {"description": "The job is still queued or running."}},
 )
 async def delete_batch_prediction(job_id: JobId, db: DatabaseDep) -> None:

@@ -10,12 +10,14 @@ import httpx
 import joblib
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from arq import Worker
 
 from app.config import Settings
+from app.datasets import store
 from app.resources import Resources
-from app.storage import PREDICTION_CHUNKS, PREDICTION_FILES
+from app.storage import DATASET_VERSIONS, PREDICTION_CHUNKS, PREDICTION_FILES
 from tests.batch.support import ROOT, output, predicted, read, submit, wait_for_end
 from tests.datasets.support import csv_bytes, ingested, train
 from tests.support import SettingsFactory, wait_for
@@ -225,6 +227,33 @@ async def test_a_regressor_writes_numbers_and_has_no_probabilities(
     frame, _ = await output(client, done)
     assert frame["prediction"].dtype == np.float64 and len(frame) == len(customers())
     assert frame["prediction"].notna().all()
+
+
+async def test_a_version_ingested_by_the_previous_release_still_predicts(
+    client: httpx.AsyncClient, churn: dict[str, Any], resources: Resources
+) -> None:
+    """Its normalised copy holds the features and the target only, and its document does not
+    list the copy's columns: it predicts, and only those columns can be passed through."""
+    await ingested(client, "legacy", "churned", csv_bytes(customers()))
+    db, files = resources.db, store.bucket(resources.db)
+    version = await db[DATASET_VERSIONS].find_one({"name": "legacy"})
+    stream = await files.open_download_stream(version["normalised_file_id"])
+    table = pq.read_table(io.BytesIO(await stream.read()))
+    buffer = io.BytesIO()
+    pq.write_table(table.select([*version["features"], "churned"]), buffer)
+    old_copy = await files.upload_from_stream("legacy-v1.parquet", buffer.getvalue())
+    await db[DATASET_VERSIONS].update_one(
+        {"_id": version["_id"]},
+        {"$set": {"normalised_file_id": old_copy}, "$unset": {"normalised_columns": ""}},
+    )
+    refused = await submit(client, churn["id"], dataset_name="legacy", id_column="customer_id")
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "id_column"
+    job = await predicted(client, churn["id"], dataset_name="legacy", id_column="churned")
+    assert job["status"] == "succeeded", job["error"]
+    frame, _ = await output(client, job)
+    assert list(frame["churned"]) == list(customers()["churned"])
+    model = await local_model(client, churn["id"])
+    assert list(frame["prediction"]) == list(model.predict(expected_frame(customers())))
 
 
 async def test_a_deleted_model_is_a_404(client: httpx.AsyncClient, make_model: Any) -> None:

@@ -106,7 +106,7 @@ async def test_parquet_gives_the_same_predictions(
     assert list(frame["prediction"]) == list(model.predict(expected_frame(customers())))
 
 
-async def test_by_name_resolves_and_pins_the_latest_version(
+async def test_by_name_and_alias_resolve_and_pin_the_version(
     client: httpx.AsyncClient, churn: dict[str, Any]
 ) -> None:
     response = await client.post(
@@ -120,6 +120,19 @@ async def test_by_name_resolves_and_pins_the_latest_version(
     assert list(frame.columns) == ["prediction"] and len(frame) == len(customers())
     listed = (await client.get(f"/api/v1/models/{churn['id']}/batch-predictions")).json()
     assert job["job_id"] in [item["job_id"] for item in listed["items"]]
+    moved = await client.put("/api/v1/models/by-name/churn/aliases/production", json={"version": 1})
+    assert moved.status_code == 200, moved.text
+    by_alias = await client.post(
+        "/api/v1/models/by-name/churn/aliases/production/batch-predictions",
+        json={"dataset_name": "customers"},
+    )
+    assert by_alias.status_code == 202, by_alias.text
+    assert by_alias.json()["model"]["id"] == churn["id"]
+    unknown = await client.post(
+        "/api/v1/models/by-name/churn/aliases/nope/batch-predictions",
+        json={"dataset_name": "customers"},
+    )
+    assert unknown.status_code == 404
 
 
 async def test_progress_moves_chunk_by_chunk(

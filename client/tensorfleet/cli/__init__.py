@@ -11,6 +11,7 @@ import typer
 
 from tensorfleet.cli import (
     aliases,
+    batch,
     datasets,
     demo,
     endpoints,
@@ -61,6 +62,7 @@ app.add_typer(aliases.aliases_app, name="aliases")
 app.command()(tuning.tune)
 app.add_typer(tuning.tuning_app, name="tuning")
 app.add_typer(endpoints.endpoints_app, name="endpoints")
+app.add_typer(batch.batch_app, name="batch")
 app.command()(training.algorithms)
 app.command()(predict.predict)
 app.command()(registry.stats)

@@ -1,4 +1,6 @@
-"""`tensorfleet predict MODEL --file rows.csv [--proba] [--out predictions.csv]`.
+"""`tensorfleet predict MODEL --file rows.csv [--proba] [--out predictions.csv]`, online; and
+`tensorfleet predict MODEL --dataset NAME[:VERSION] [--out preds.csv] [--wait]`, a batch
+prediction job over an uploaded dataset version (tensorfleet/cli/batch.py).
 
 The CSV's header names the columns; cells that read as numbers are sent as numbers, empty
 cells as missing values, the rest as text. Rows go in requests of BATCH_ROWS (under the
@@ -14,9 +16,11 @@ from typing import Annotated, Any
 
 import typer
 
+from tensorfleet.cli import batch
 from tensorfleet.cli.state import EXIT_USAGE, client_for, fail
 from tensorfleet.client import TensorFleetClient
 from tensorfleet.client.predict import OBJECT_ID
+from tensorfleet.schemas.batch import OutputFormat
 from tensorfleet.schemas.inference import PredictResponse
 from tensorfleet.schemas.registry import ModelRead
 
@@ -69,27 +73,39 @@ def resolve(
     return client.get_model(model) if OBJECT_ID.match(model) else client.latest_model(model)
 
 
-def predict(
-    ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="A model id, or a name (its latest version).")],
-    file: Annotated[Path, typer.Option("--file", "-f", help="CSV with a header row.")],
-    version: Annotated[int | None, typer.Option(min=1, help="This version of a name.")] = None,
-    alias: Annotated[str | None, typer.Option(help="The version this alias names.")] = None,
-    proba: Annotated[bool, typer.Option("--proba", help="Add class probabilities.")] = False,
-    out: Annotated[Path | None, typer.Option(help="Write the CSV here, not to stdout.")] = None,
+Model = Annotated[str, typer.Argument(help="A model id, or a name (its latest version).")]
+FileOption = Annotated[
+    Path | None, typer.Option("--file", "-f", help="CSV with a header row (online).")
+]
+DatasetOption = Annotated[
+    str | None,
+    typer.Option(help="NAME[:VERSION]: a batch job over an uploaded dataset's version."),
+]
+Version = Annotated[int | None, typer.Option(min=1, help="This version of a name.")]
+Alias = Annotated[str | None, typer.Option(help="The version this alias names.")]
+Proba = Annotated[bool, typer.Option("--proba", help="Add class probabilities.")]
+Out = Annotated[Path | None, typer.Option(help="Write the predictions here, not to stdout.")]
+Format = Annotated[
+    OutputFormat | None, typer.Option("--format", help="Batch output: csv or parquet.")
+]
+IdColumn = Annotated[
+    str | None, typer.Option(help="Batch: a dataset column copied beside each prediction.")
+]
+Wait = Annotated[bool, typer.Option("--wait", help="Batch: wait for it, then download.")]
+Timeout = Annotated[float, typer.Option(help="Batch: seconds to wait (exit 4 after).")]
+
+
+def predict_file(
+    client: TensorFleetClient, target: ModelRead, file: Path, proba: bool, out: Path | None
 ) -> None:
-    """Predict the rows of a CSV file with a registered model."""
+    """Online: the file's rows in requests of BATCH_ROWS, the predictions as CSV."""
     rows = read_rows(file)
     if not rows:
         fail(f"{file} has no rows", EXIT_USAGE)
-    if version is not None and alias is not None:
-        fail("give --version or --alias, not both", EXIT_USAGE)
-    with client_for(ctx) as client:
-        target = resolve(client, model, version, alias)  # one model for every batch
-        answers = [
-            client.predict(target, rows[i : i + BATCH_ROWS], probabilities=proba)
-            for i in range(0, len(rows), BATCH_ROWS)
-        ]
+    answers = [
+        client.predict(target, rows[i : i + BATCH_ROWS], probabilities=proba)
+        for i in range(0, len(rows), BATCH_ROWS)
+    ]
     write_predictions(answers, out)
     if out is not None:
         typer.echo(
@@ -97,3 +113,39 @@ def predict(
             f"v{answers[0].model.version} written to {out}",
             err=True,
         )
+
+
+def predict(
+    ctx: typer.Context,
+    model: Model,
+    file: FileOption = None,
+    dataset: DatasetOption = None,
+    version: Version = None,
+    alias: Alias = None,
+    proba: Proba = False,
+    out: Out = None,
+    fmt: Format = None,
+    id_column: IdColumn = None,
+    wait: Wait = False,
+    timeout: Timeout = 3600.0,
+) -> None:
+    """Predict the rows of a CSV file (--file), or of an uploaded dataset (--dataset, a batch
+    job on the server) with a registered model."""
+    if (file is None) == (dataset is None):
+        fail("give --file (online) or --dataset (a batch job)", EXIT_USAGE)
+    if version is not None and alias is not None:
+        fail("give --version or --alias, not both", EXIT_USAGE)
+    with client_for(ctx) as client:
+        target = resolve(client, model, version, alias)  # one model for every request
+        if file is not None:
+            return predict_file(client, target, file, proba, out)
+        name, dataset_version = batch.parse_dataset(str(dataset))
+        job = client.batch_predict(
+            target,
+            dataset=name,
+            dataset_version=dataset_version,
+            format=batch.output_format(out, fmt),
+            id_column=id_column,
+            probabilities=proba,
+        )
+        batch.start(client, job, out, timeout if wait else None)

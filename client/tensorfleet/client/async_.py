@@ -8,6 +8,7 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from tensorfleet.client import calls
+from tensorfleet.client.batch import AsyncBatchPredictions
 from tensorfleet.client.calls import Call, ModelQuery
 from tensorfleet.client.config import DEFAULT_TIMEOUT_SECONDS, resolve_config
 from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
@@ -38,7 +39,7 @@ from tensorfleet.schemas.training import (
 T = TypeVar("T")
 
 
-class AsyncTensorFleetClient(AsyncLifecycle, AsyncTuningMethods):
+class AsyncTensorFleetClient(AsyncLifecycle, AsyncTuningMethods, AsyncBatchPredictions):
     """`AsyncTensorFleetClient()` talks to $TENSORFLEET_URL (default http://localhost:8000)."""
 
     def __init__(

@@ -7,6 +7,7 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from tensorfleet.client import calls
+from tensorfleet.client.batch import BatchPredictions
 from tensorfleet.client.calls import Call, ModelQuery
 from tensorfleet.client.config import DEFAULT_TIMEOUT_SECONDS, resolve_config
 from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
@@ -37,7 +38,7 @@ from tensorfleet.schemas.training import (
 T = TypeVar("T")
 
 
-class TensorFleetClient(Lifecycle, TuningMethods):
+class TensorFleetClient(Lifecycle, TuningMethods, BatchPredictions):
     """`TensorFleetClient()` talks to $TENSORFLEET_URL (default http://localhost:8000)."""
 
     def __init__(

@@ -74,11 +74,10 @@ async def upload_dataset(
     upload = Upload(name, target, task, description, received)
     try:
         same = await claims.acquire(db, upload.key, name, upload.holder)
-        if same is None:
-            same = await store.find_same_upload(db, name, received.sha256, target, task)
+        if same is None:  # held: as the holder, find a version from before claims, or make one
+            same = await settle(db, upload)
             if same is None:
-                return await make_version(db, redis, upload), True
-            await claims.bind(db, upload.key, upload.holder, same["version"])
+                return await queue_ingest(db, redis, await make_version(db, upload)), True
     except BaseException:
         await delete_files(db, received.file_id)
         raise
@@ -102,9 +101,25 @@ class Upload:
         return claims.identity(self.name, self.received.sha256, self.target, self.task)
 
 
-async def make_version(db: AsyncDatabase, redis: ArqRedis, upload: Upload) -> dict[str, Any]:
-    """The claim's holder makes the version and queues its ingest; on any failure the claim is
-    given up (the caller removes the file)."""
+async def settle(db: AsyncDatabase, upload: Upload) -> dict[str, Any] | None:
+    """As the claim's holder: a version of these bytes stored before claims existed (the
+    claim now names it), or None when there is none to answer with."""
+    try:
+        received = upload.received
+        same = await store.find_same_upload(
+            db, upload.name, received.sha256, upload.target, upload.task
+        )
+        if same is not None:
+            await claims.bind(db, upload.key, upload.holder, same["version"])
+    except BaseException:
+        await claims.drop(db, upload.key, upload.holder)
+        raise
+    return same
+
+
+async def make_version(db: AsyncDatabase, upload: Upload) -> dict[str, Any]:
+    """The claim's holder makes the version; on any failure the claim is given up (the caller
+    removes the file)."""
     try:
         await store.ensure_name(db, upload.name, upload.description, "upload")
         document = version_document(
@@ -119,13 +134,14 @@ async def make_version(db: AsyncDatabase, redis: ArqRedis, upload: Upload) -> di
     except BaseException:
         await claims.drop(db, upload.key, upload.holder)
         raise
-    await queue_ingest(db, redis, version)
     return version
 
 
-async def queue_ingest(db: AsyncDatabase, redis: ArqRedis, version: dict[str, Any]) -> None:
-    """Queue the version's ingest; should the queue be down, remove the version: no version
-    waits for an ingest that was never queued."""
+async def queue_ingest(
+    db: AsyncDatabase, redis: ArqRedis, version: dict[str, Any]
+) -> dict[str, Any]:
+    """Queue the version's ingest (and return the version); should the queue be down, remove
+    the version and release its claim: no version waits for an ingest never queued."""
     try:
         await queue.enqueue_ingest(redis, version["name"], version["version"])
     except (RedisError, OSError) as exc:
@@ -133,6 +149,7 @@ async def queue_ingest(db: AsyncDatabase, redis: ArqRedis, version: dict[str, An
         await claims.release(db, version)
         await delete_files(db, version["file_id"])
         raise QueueUnavailable(f"the job queue is unavailable: {exc}") from None
+    return version
 
 
 async def get_version(db: AsyncDatabase, name: str, version: int) -> dict[str, Any]:

@@ -4,16 +4,23 @@ store written before upload claims existed still recognises its versions' bytes.
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
+import pytest
 from arq import Worker
+from arq.connections import ArqRedis
 from bson import ObjectId
 
 from app.datasets import claims, store
+from app.datasets.reading import limits_from
+from app.datasets.service import upload_dataset
 from app.resources import Resources
 from app.storage import DATASET_CLAIMS, DATASET_VERSIONS
-from tests.datasets.support import csv_bytes, upload, wait_for_version
+from app.training.exceptions import QueueUnavailable
+from devstack.services import free_port
+from tests.datasets.support import assert_nothing_stored, csv_bytes, upload, wait_for_version
 from tests.support import wait_for
 from tests.tables import diabetes
 
@@ -103,3 +110,33 @@ async def test_a_claim_left_behind_is_taken_over(
     await resources.db[DATASET_CLAIMS].replace_one({"_id": key}, dangling)  # no version 7
     again = await upload(client, "orphan", "progression", body)
     assert again.status_code == 200 and again.json()["version"] == 1
+
+
+async def test_an_upload_the_queue_cannot_take_stores_nothing_and_frees_its_bytes(
+    client: httpx.AsyncClient, resources: Resources
+) -> None:
+    body = payload(230)
+    down = ArqRedis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield body
+
+    with pytest.raises(QueueUnavailable):
+        await upload_dataset(
+            db=resources.db,
+            redis=down,
+            name="noqueue",
+            target="progression",
+            task=None,
+            description="",
+            chunks=chunks(),
+            max_bytes=1 << 20,
+            limits=limits_from(resources.settings),
+        )
+    await down.aclose()
+    await assert_nothing_stored(resources, "noqueue")
+    key = claims.identity("noqueue", hashlib.sha256(body).hexdigest(), "progression", None)
+    assert await resources.db[DATASET_CLAIMS].count_documents({"_id": key}) == 0
+    again = await upload(client, "noqueue", "progression", body)
+    assert again.status_code == 202
+    assert await resources.db[DATASET_VERSIONS].count_documents({"name": "noqueue"}) == 1

@@ -16,6 +16,7 @@ DATASETS = "datasets"  # one document per dataset name (its version counter)
 DATASET_VERSIONS = "dataset_versions"  # one per (name, version): status, files, profile
 DATASET_BUCKET = "datasets"  # GridFS bucket of the datasets' uploads and normalised copies
 MODEL_ALIASES = "model_aliases"  # one per (name, alias): `_id` "<name>/<alias>", the version
+# (null once removed) and a revision raised by every write
 MODEL_ALIAS_HISTORY = "model_alias_history"  # every alias change, appended
 ENDPOINTS = "endpoints"  # one per A/B endpoint: `_id` its name, routes with weights, shadow
 DATASET_CLAIMS = "dataset_upload_claims"  # one per (name, bytes, target, task): dedup's claim
@@ -100,7 +101,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("name", ASCENDING), ("changed_at", DESCENDING), ("_id", DESCENDING)],
             name="name_changed",
-        )
+        ),
+        IndexModel(
+            [("name", ASCENDING), ("alias", ASCENDING), ("revision", DESCENDING)],
+            name="name_alias_revision",
+        ),
     ],
     # Deleting a version asks which endpoints route to its name.
     ENDPOINTS: [IndexModel([("model", ASCENDING)], name="model")],

@@ -4,11 +4,26 @@ One document per (name, alias) in `model_aliases`, with `_id` "<name>/<alias>" (
 hold a `/`), so creating, moving and removing an alias is a single-document write: a reader
 (a predict call resolving the alias) sees the old version or the new one, never neither. The
 document carries the version's model id, so serving an alias costs one lookup before the
-model cache. Every change is then appended to `model_alias_history`; the alias write comes
-first because it is what callers rely on (a crash in between loses one history line, never
-the alias). Setting an alias to the version it already names writes nothing.
+model cache. A removed alias keeps its document with `version` null (a tombstone), so its
+`revision`, raised by every write in the same atomic update, orders all of one alias's
+changes exactly, however many callers move it at once (timestamps taken around concurrent
+writes need not follow the order they applied in).
+
+On MongoDB each of those writes is atomic (findAndModify on one document), so revisions order
+changes across every API replica. FerretDB v1.24 does not isolate findAndModify (measured:
+12 concurrent PUTs of one alias read the same "before" and got duplicate revisions), so each
+process also serialises its own writes to one alias with a lock: on the embedded store, one
+API process keeps the history exact.
+
+Every change is then appended to `model_alias_history` with that revision; the alias write
+comes first because it is what callers rely on (a crash in between loses one history line,
+never the alias). Setting an alias to the version it already names records nothing.
 """
 
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,20 +37,37 @@ from app.storage import MODEL_ALIAS_HISTORY, MODEL_ALIASES
 Document = dict[str, Any]
 
 
+# One lock per alias being written in this process; an entry lives while someone holds it.
+_writing: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
 def alias_id(name: str, alias: str) -> str:
     return f"{name}/{alias}"
 
 
+@contextlib.asynccontextmanager
+async def writing(key: str) -> AsyncIterator[None]:
+    """This process's writes to one alias, one at a time (see the module's docstring)."""
+    lock = _writing.get(key)
+    if lock is None:
+        lock = _writing[key] = asyncio.Lock()
+    async with lock:
+        yield
+
+
+LIVE = {"version": {"$gte": 1}}  # not a tombstone
+
+
 async def get_alias(db: AsyncDatabase, *, name: str, alias: str) -> Document:
     """The alias's document; AliasNotFound when the name has no such alias."""
-    document = await db[MODEL_ALIASES].find_one({"_id": alias_id(name, alias)})
+    document = await db[MODEL_ALIASES].find_one({"_id": alias_id(name, alias)} | LIVE)
     if document is None:
         raise AliasNotFound(f"model {name!r} has no alias {alias!r}")
     return document
 
 
 async def list_aliases(db: AsyncDatabase, *, name: str) -> list[Document]:
-    cursor = db[MODEL_ALIASES].find({"name": name}, sort=[("alias", 1)])
+    cursor = db[MODEL_ALIASES].find({"name": name} | LIVE, sort=[("alias", 1)])
     return await cursor.to_list()
 
 
@@ -46,24 +78,26 @@ async def aliases_of(db: AsyncDatabase, *, name: str, version: int) -> list[str]
 
 
 async def _record(
-    db: AsyncDatabase, name: str, alias: str, before: int | None, after: int | None, by: str | None
+    db: AsyncDatabase, before: Document | None, after: Document, by: str | None
 ) -> Document:
+    """The change from `before` (None: never existed) to `after`, appended to the history."""
     change = {
-        "name": name,
-        "alias": alias,
-        "from_version": before,
-        "to_version": after,
+        "name": after["name"],
+        "alias": after["alias"],
+        "from_version": before.get("version") if before else None,
+        "to_version": after["version"],
+        "revision": (before.get("revision", 0) if before else 0) + 1,
         "by": by,
-        "changed_at": datetime.now(UTC),
+        "changed_at": after["updated_at"],
     }
-    if before != after:
+    if change["from_version"] != change["to_version"]:
         await db[MODEL_ALIAS_HISTORY].insert_one(dict(change))
     return change
 
 
 async def _upsert(db: AsyncDatabase, key: str, fields: Document) -> Document | None:
     """The document as it was before this write (None: created)."""
-    update = {"$set": fields}
+    update = {"$set": fields, "$inc": {"revision": 1}}
     aliases = db[MODEL_ALIASES]
     try:
         return await aliases.find_one_and_update(
@@ -85,28 +119,39 @@ async def set_alias(db: AsyncDatabase, *, model: Document, alias: str, by: str |
         "updated_at": datetime.now(UTC),
         "updated_by": by,
     }
-    before = await _upsert(db, alias_id(name, alias), fields)
-    return await _record(db, name, alias, before["version"] if before else None, version, by)
+    async with writing(alias_id(name, alias)):
+        before = await _upsert(db, alias_id(name, alias), fields)
+        return await _record(db, before, fields, by)
 
 
 async def remove_alias(
     db: AsyncDatabase, *, name: str, alias: str, by: str | None, version: int | None = None
 ) -> Document | None:
-    """Remove the alias (only while it points at `version`, when given). Returns the change,
-    or None when there was nothing (or, with `version`, nothing pointing there) to remove."""
-    query: Document = {"_id": alias_id(name, alias)}
-    if version is not None:
-        query["version"] = version
-    removed = await db[MODEL_ALIASES].find_one_and_delete(query)
-    if removed is None:
-        return None
-    return await _record(db, name, alias, removed["version"], None, by)
+    """Remove the alias (only while it points at `version`, when given), leaving a tombstone.
+    Returns the change, or None when there was nothing (or, with `version`, nothing pointing
+    there) to remove."""
+    query = {"_id": alias_id(name, alias)} | ({"version": version} if version else LIVE)
+    fields = {
+        "name": name,
+        "alias": alias,
+        "version": None,
+        "model_id": None,
+        "updated_at": datetime.now(UTC),
+        "updated_by": by,
+    }
+    update = {"$set": fields, "$inc": {"revision": 1}}
+    async with writing(alias_id(name, alias)):
+        removed = await db[MODEL_ALIASES].find_one_and_update(query, update)
+        return None if removed is None else await _record(db, removed, fields, by)
 
 
 async def alias_history(
     db: AsyncDatabase, *, name: str, alias: str | None, limit: int
 ) -> list[Document]:
-    """The name's alias changes (of one alias, when given), newest first."""
+    """The name's alias changes, newest first: by revision for one alias (exact), by time for
+    all of them."""
     query: Document = {"name": name} | ({"alias": alias} if alias else {})
     order = [("changed_at", DESCENDING), ("_id", DESCENDING)]
+    if alias:
+        order = [("revision", DESCENDING)]
     return await db[MODEL_ALIAS_HISTORY].find(query, sort=order, limit=limit).to_list()

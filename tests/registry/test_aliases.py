@@ -5,6 +5,7 @@ stored before aliases existed keep working."""
 
 import asyncio
 import hashlib
+import itertools
 from typing import Any
 
 import httpx
@@ -251,3 +252,27 @@ async def test_models_stored_before_aliases_keep_working(
     assert (await client.post(path, json=BODY, headers=ADMIN)).status_code == 200
     deleted = await client.delete(f"/api/v1/models/{model['_id']}", headers=ADMIN)
     assert deleted.status_code == 204
+
+
+async def test_concurrent_first_sets_of_one_alias_all_succeed_and_chain(
+    client: httpx.AsyncClient, make_model: MakeModel, trainer: dict
+) -> None:
+    """Many callers creating the same alias at once: each PUT succeeds, one creates it, and
+    the alias's history, in revision order, forms one unbroken from/to chain."""
+    models = [await make_model(name="racing") for _ in range(3)]
+    targets = [models[n % 3]["version"] for n in range(12)]
+    answers = await asyncio.gather(
+        *(put_alias(client, trainer, "racing", "prod", version) for version in targets)
+    )
+    assert [a.status_code for a in answers] == [200] * len(targets)
+    assert [a.json()["from_version"] for a in answers].count(None) == 1
+    path = "/api/v1/models/by-name/racing/alias-history?alias=prod"
+    changes = (await client.get(path, headers=ADMIN)).json()["items"][::-1]
+    assert changes[0]["from_version"] is None
+    for earlier, later in itertools.pairwise(changes):
+        assert later["from_version"] == earlier["to_version"], [
+            (c["revision"], c["from_version"], c["to_version"]) for c in changes
+        ]
+        assert later["revision"] > earlier["revision"]
+    final = (await client.get(aliases_path("racing", "/prod"), headers=ADMIN)).json()
+    assert final["version"] == changes[-1]["to_version"]

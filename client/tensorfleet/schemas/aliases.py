@@ -2,10 +2,11 @@
 
 Document layouts in MongoDB:
 
-    model_aliases:        _id "<name>/<alias>", name, alias, version, model_id (ObjectId),
-                          updated_at, updated_by (the key id; null with auth off)
+    model_aliases:        _id "<name>/<alias>", name, alias, version (null: removed),
+                          model_id (ObjectId), revision (+1 per write), updated_at,
+                          updated_by (the key id; null with auth off)
     model_alias_history:  name, alias, from_version (null: created), to_version (null:
-                          removed), by, changed_at
+                          removed), revision, by, changed_at
 """
 
 from datetime import datetime
@@ -62,6 +63,11 @@ class AliasChange(BaseModel):
     alias: str
     from_version: int | None
     to_version: int | None
+    revision: int = Field(
+        ge=1,
+        description="Rises with every write to this alias: orders its changes exactly, also "
+        "when several callers move it at once.",
+    )
     by: str | None = Field(default=None, description="Key id; null with auth off.")
     changed_at: datetime
 

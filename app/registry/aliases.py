@@ -86,6 +86,7 @@ async def _record(
         "alias": after["alias"],
         "from_version": before.get("version") if before else None,
         "to_version": after["version"],
+        "model_id": str(after["model_id"]) if after["model_id"] is not None else None,
         "revision": (before.get("revision", 0) if before else 0) + 1,
         "by": by,
         "changed_at": after["updated_at"],

@@ -57,6 +57,7 @@ async def test_set_move_remove_each_recorded_with_who_and_when(
     assert created.json()["by"] == trainer["id"]
     moved = (await put_alias(client, trainer, "churn", "production", two["version"])).json()
     assert (moved["from_version"], moved["to_version"]) == (one["version"], two["version"])
+    assert moved["model_id"] == str(two["_id"])
     listed = (await client.get(aliases_path("churn"), headers=ADMIN)).json()["items"]
     assert [(a["alias"], a["version"], a["model_id"]) for a in listed] == [
         ("production", two["version"], str(two["_id"]))
@@ -64,7 +65,7 @@ async def test_set_move_remove_each_recorded_with_who_and_when(
     removed = await client.delete(
         aliases_path("churn", "/production"), headers=bearer(trainer["key"])
     )
-    assert removed.json()["to_version"] is None
+    assert removed.json()["to_version"] is None and removed.json()["model_id"] is None
     history = await client.get("/api/v1/models/by-name/churn/alias-history", headers=ADMIN)
     steps = [(c["from_version"], c["to_version"], c["by"]) for c in history.json()["items"]]
     assert steps == [

@@ -6,7 +6,8 @@ Document layouts in MongoDB:
                           model_id (ObjectId), revision (+1 per write), updated_at,
                           updated_by (the key id; null with auth off)
     model_alias_history:  name, alias, from_version (null: created), to_version (null:
-                          removed), revision, by, changed_at
+                          removed), model_id (of to_version, as a string), revision,
+                          by, changed_at
 """
 
 from datetime import datetime
@@ -63,6 +64,9 @@ class AliasChange(BaseModel):
     alias: str
     from_version: int | None
     to_version: int | None
+    model_id: str | None = Field(
+        default=None, description="The model id of `to_version` (null when removed)."
+    )
     revision: int = Field(
         ge=1,
         description="Rises with every write to this alias: orders its changes exactly, also "

@@ -23,6 +23,7 @@ from app.batch.exceptions import BatchPredictionBusy, BatchPredictionNotFound, I
 from app.datasets.exceptions import DatasetInUse, UploadRefused
 from app.datasets.exceptions import DatasetNotFound as DatasetVersionNotFound
 from app.endpoints.exceptions import EndpointNotFound, InvalidEndpoint
+from app.evaluation.exceptions import EvaluationNotFound, InvalidEvaluationRequest
 from app.events.exceptions import (
     DeliveryNotFound,
     InvalidWebhook,
@@ -67,7 +68,8 @@ def _status(code: int) -> Respond:
 
 
 def _invalid_request(
-    request: Request, exc: InvalidTrainingRequest | InvalidBatchRequest
+    request: Request,
+    exc: InvalidTrainingRequest | InvalidBatchRequest | InvalidEvaluationRequest,
 ) -> Response:
     return validation_error(exc.location, exc.message)
 
@@ -188,6 +190,8 @@ REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 ERRORS: dict[type[Exception], Respond] = {
     RequestValidationError: _request_invalid,
     InvalidTrainingRequest: _invalid_request,
+    InvalidEvaluationRequest: _invalid_request,
+    EvaluationNotFound: _status(404),
     TooManyActiveJobs: _too_many_active,
     JobAlreadyExists: _job_exists,
     JobNotFound: _status(404),

@@ -21,6 +21,7 @@ from app.routers import (
     batch,
     datasets,
     endpoints,
+    evaluations,
     health,
     inference,
     keys,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inference.router)
     app.include_router(endpoints.router)
     app.include_router(batch.router)
+    app.include_router(evaluations.router)
     app.include_router(datasets.router)
     app.include_router(keys.router)
     app.include_router(webhooks.router)

@@ -34,6 +34,8 @@ TUNING_TRIALS = "tuning_trials"  # one per (tuning_id, number)
 TUNING_ENDINGS = "tuning_endings"  # one per ended search: the claim on its terminal state
 FILES = "fs.files"  # the model files' GridFS bucket (the default one)
 CHUNKS = "fs.chunks"
+EVALUATIONS = "evaluations"  # evaluation jobs and their results
+EVALUATION_ENDINGS = "evaluation_endings"  # one per ended evaluation: the claim on its end
 MODEL_INSIGHTS = "model_insights"  # per model id: residual sample, linear baseline (not listed)
 
 # The model list: each (filter, sort) pair the API accepts has one index,
@@ -89,6 +91,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("owner", ASCENDING), ("status", ASCENDING)], name="owner_status"),
     ],
     DATASETS: [IndexModel([("name", ASCENDING)], unique=True, name="name_unique")],
+    # A model's evaluations, newest first.
+    EVALUATIONS: [
+        IndexModel(
+            [("model_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+            name="model_created",
+        ),
+        IndexModel([("owner", ASCENDING), ("status", ASCENDING)], name="owner_status"),
+    ],
     DATASET_VERSIONS: [
         IndexModel(
             [("name", ASCENDING), ("version", ASCENDING)], unique=True, name=NAME_VERSION_UNIQUE

@@ -18,12 +18,14 @@ from app.storage import INDEXES
 from app.training.queue import (
     batch_prediction_function,
     delivery_function,
+    evaluation_function,
     ingest_function,
     training_function,
     tuning_functions,
 )
 from workers.batch import batch_predict
 from workers.context import CONTEXT_KEY, WorkerContext, worker_context
+from workers.evaluation import evaluate_model
 from workers.health import health_key
 from workers.ingest import ingest_dataset
 from workers.pool import FitPool, default_threads_per_fit
@@ -84,6 +86,7 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
             delivery_function(deliver_webhook, settings),
             *tuning_functions(tuning_step, tuning_trial, tuning_refit, settings),
             batch_prediction_function(batch_predict, settings),
+            evaluation_function(evaluate_model, settings),
         ],
         "cron_jobs": [
             cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=10),

@@ -19,6 +19,7 @@ from app.config import Settings
 
 TRAIN_FUNCTION = "train_model"
 INGEST_FUNCTION = "ingest_dataset"
+EVALUATE_FUNCTION = "evaluate_model"
 DELIVER_FUNCTION = "deliver_webhook"
 # A delivery's own tries are counted in its document (WEBHOOK_MAX_ATTEMPTS); arq also counts
 # the short waits for an earlier delivery to the same webhook, so its bound is only a backstop.
@@ -74,6 +75,16 @@ async def abort_batch_prediction(redis: ArqRedis, job_id: str) -> None:
 
 async def batch_prediction_status(redis: ArqRedis, job_id: str) -> JobStatus:
     return await _queued_job(redis, batch_job_id(job_id)).status()
+
+
+def evaluation_job_id(evaluation_id: str) -> str:
+    return f"evaluate:{evaluation_id}"
+
+
+async def enqueue_evaluation(redis: ArqRedis, evaluation_id: str) -> bool:
+    """Queue an evaluation (one job per evaluation id); False when queued already."""
+    job_id = evaluation_job_id(evaluation_id)
+    return await redis.enqueue_job(EVALUATE_FUNCTION, evaluation_id, _job_id=job_id) is not None
 
 
 def _queued_job(redis: ArqRedis, job_id: str) -> Job:
@@ -236,6 +247,19 @@ def batch_prediction_function(
     return func(
         coroutine,
         name=BATCH_PREDICT_FUNCTION,
+        timeout=arq_timeout_seconds(settings),
+        max_tries=arq_max_tries(settings),
+    )
+
+
+def evaluation_function(
+    coroutine: Callable[..., Coroutine[Any, Any, Any]], settings: Settings
+) -> Function:
+    """The worker's registration of the evaluation job: training's timeout and attempts, the
+    last of which only settles an evaluation whose worker kept dying as failed (WorkerLost)."""
+    return func(
+        coroutine,
+        name=EVALUATE_FUNCTION,
         timeout=arq_timeout_seconds(settings),
         max_tries=arq_max_tries(settings),
     )

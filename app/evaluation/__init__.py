@@ -1,0 +1,3 @@
+"""Evaluations: a stored model measured on a dataset version, as a queue job.
+
+See docs/evaluation.md."""

@@ -72,6 +72,22 @@ async def evaluate(
     return await _submit(ModelRef(model_id=model_id), request, deps, response)
 
 
+@router.post("/models/by-name/{name}/latest/evaluations", **SUBMIT)
+async def evaluate_latest(
+    name: ModelName,
+    request: EvaluationRequest,
+    db: DatabaseDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+    principal: TrainAccess,
+    response: Response,
+) -> EvaluationRead:
+    """Evaluate the highest version of a model name."""
+    deps = (db, redis, settings, caller.identity)
+    return await _submit(ModelRef(name=name), request, deps, response)
+
+
 @router.post("/models/by-name/{name}/versions/{version}/evaluations", **SUBMIT)
 async def evaluate_version(
     name: ModelName,

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from app.dependencies import CursorCodecDep, DatabaseDep, GridFSDep, InferenceDep, RedisDep
+from app.evaluation import store as evaluation_store
 from app.explanations.insights import read_insights
 from app.gridfs_chunks import iter_chunks
 from app.registry import aliases, download, service
@@ -18,10 +19,12 @@ from app.ui import modelviews
 from app.ui.rendering import render
 from app.ui.session import CheckedForm, UIRefusal, Viewer, authorize
 from tensorfleet.schemas.aliases import AliasRead
+from tensorfleet.schemas.evaluation import EvaluationRead
 from tensorfleet.schemas.registry import ModelList, ModelRead, ModelSort, SortOrder
 from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 
 PAGE_SIZE = 50
+EVALUATIONS_SHOWN = 10
 MAX_COMPARED = 10
 router = APIRouter(prefix="/ui/models", include_in_schema=False)
 NameFilter = Annotated[
@@ -106,6 +109,10 @@ async def model_page(
     named = await aliases.list_aliases(db, name=document["name"])
     context["aliases"] = [AliasRead.from_document(a) for a in named]
     context |= modelviews.charts(document, await read_insights(db, document["_id"]))
+    evaluated = str(document["_id"])
+    found, total = await evaluation_store.list_evaluations(db, evaluated, limit=EVALUATIONS_SHOWN)
+    context |= {"evaluations": [EvaluationRead.from_document(e) for e in found]}
+    context |= {"evaluations_total": total}
     return render(request, "model.html", context, principal=principal)
 
 

@@ -15,6 +15,7 @@ from tensorfleet.cli import (
     datasets,
     demo,
     endpoints,
+    evaluation,
     predict,
     registry,
     training,
@@ -65,6 +66,8 @@ app.add_typer(endpoints.endpoints_app, name="endpoints")
 app.add_typer(batch.batch_app, name="batch")
 app.command()(training.algorithms)
 app.command()(predict.predict)
+app.command()(evaluation.evaluate)
+app.command()(evaluation.evaluations)
 app.command()(registry.stats)
 app.command()(registry.health)
 app.command()(demo.demo)

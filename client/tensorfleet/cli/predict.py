@@ -1,11 +1,14 @@
-"""`tensorfleet predict MODEL --file rows.csv [--proba] [--out predictions.csv]`, online; and
+"""`tensorfleet predict MODEL --file rows.csv [--proba] [--explain] [--out predictions.csv]`,
+online; and
 `tensorfleet predict MODEL --dataset NAME[:VERSION] [--out preds.csv] [--wait]`, a batch
 prediction job over an uploaded dataset version (tensorfleet/cli/batch.py).
 
 The CSV's header names the columns; cells that read as numbers are sent as numbers, empty
 cells as missing values, the rest as text. Rows go in requests of BATCH_ROWS (under the
 server's PREDICT_MAX_ROWS default), and the predictions come out as CSV in the input's order:
-a `prediction` column, and one `proba_<class>` column per class with --proba.
+a `prediction` column, one `proba_<class>` column per class with --proba, and with --explain
+a `base` column and one `contribution_<column>` per input column (base plus contributions is
+the explained output; docs/inference.md), in requests of EXPLAIN_BATCH_ROWS.
 """
 
 import csv
@@ -25,6 +28,7 @@ from tensorfleet.schemas.inference import PredictResponse
 from tensorfleet.schemas.registry import ModelRead
 
 BATCH_ROWS = 500
+EXPLAIN_BATCH_ROWS = 100  # the server's EXPLAIN_MAX_ROWS default
 
 
 def cell(text: str) -> Any:
@@ -48,15 +52,29 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
         fail(f"cannot read {path}: {exc}", EXIT_USAGE)
 
 
+def explanation_cells(answer: PredictResponse, columns: list[str]) -> list[list[Any]]:
+    """Per row: the base value, then each column's contribution (empty without --explain)."""
+    if not columns:
+        return [[] for _ in answer.predictions]
+    return [
+        [row.base, *(row.contributions.get(c) for c in columns)]
+        for row in answer.explanations or []
+    ]
+
+
 def write_predictions(answers: list[PredictResponse], out: Path | None) -> None:
     classes = next((list(a.probabilities[0]) for a in answers if a.probabilities), [])
+    explained = next((a.explanations[0] for a in answers if a.explanations), None)
+    columns = list(explained.contributions) if explained else []
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["prediction", *(f"proba_{c}" for c in classes)])
+    header = ["prediction", *(f"proba_{c}" for c in classes)]
+    writer.writerow(header + (["base", *(f"contribution_{c}" for c in columns)] if columns else []))
     for answer in answers:
         probabilities = answer.probabilities or [{}] * len(answer.predictions)
-        for prediction, proba in zip(answer.predictions, probabilities, strict=True):
-            writer.writerow([prediction, *(proba.get(c) for c in classes)])
+        extra = explanation_cells(answer, columns)
+        for prediction, proba, cells in zip(answer.predictions, probabilities, extra, strict=True):
+            writer.writerow([prediction, *(proba.get(c) for c in classes), *cells])
     if out is None:
         sys.stdout.write(buffer.getvalue())
     else:
@@ -84,6 +102,9 @@ DatasetOption = Annotated[
 Version = Annotated[int | None, typer.Option(min=1, help="This version of a name.")]
 Alias = Annotated[str | None, typer.Option(help="The version this alias names.")]
 Proba = Annotated[bool, typer.Option("--proba", help="Add class probabilities.")]
+Explain = Annotated[
+    bool, typer.Option("--explain", help="Online: each column's contribution (tree, linear).")
+]
 Out = Annotated[Path | None, typer.Option(help="Write the predictions here, not to stdout.")]
 Format = Annotated[
     OutputFormat | None, typer.Option("--format", help="Batch output: csv or parquet.")
@@ -96,15 +117,21 @@ Timeout = Annotated[float, typer.Option(help="Batch: seconds to wait (exit 4 aft
 
 
 def predict_file(
-    client: TensorFleetClient, target: ModelRead, file: Path, proba: bool, out: Path | None
+    client: TensorFleetClient,
+    target: ModelRead,
+    file: Path,
+    asked: tuple[bool, bool],
+    out: Path | None,
 ) -> None:
-    """Online: the file's rows in requests of BATCH_ROWS, the predictions as CSV."""
-    rows = read_rows(file)
+    """Online: the file's rows in requests of BATCH_ROWS (EXPLAIN_BATCH_ROWS with --explain),
+    the predictions as CSV; `asked` is (--proba, --explain)."""
+    (proba, explain), rows = asked, read_rows(file)
     if not rows:
         fail(f"{file} has no rows", EXIT_USAGE)
+    size = EXPLAIN_BATCH_ROWS if explain else BATCH_ROWS
     answers = [
-        client.predict(target, rows[i : i + BATCH_ROWS], probabilities=proba)
-        for i in range(0, len(rows), BATCH_ROWS)
+        client.predict(target, rows[i : i + size], probabilities=proba, explain=explain)
+        for i in range(0, len(rows), size)
     ]
     write_predictions(answers, out)
     if out is not None:
@@ -123,6 +150,7 @@ def predict(
     version: Version = None,
     alias: Alias = None,
     proba: Proba = False,
+    explain: Explain = False,
     out: Out = None,
     fmt: Format = None,
     id_column: IdColumn = None,
@@ -138,7 +166,7 @@ def predict(
     with client_for(ctx) as client:
         target = resolve(client, model, version, alias)  # one model for every request
         if file is not None:
-            return predict_file(client, target, file, proba, out)
+            return predict_file(client, target, file, (proba, explain), out)
         name, dataset_version = batch.parse_dataset(str(dataset))
         job = client.batch_predict(
             target,

@@ -13,6 +13,7 @@ from tensorfleet.client.calls import Call, ModelQuery
 from tensorfleet.client.config import DEFAULT_TIMEOUT_SECONDS, resolve_config
 from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
 from tensorfleet.client.errors import connection_failed, error_from_response
+from tensorfleet.client.evaluation import AsyncEvaluationMethods
 from tensorfleet.client.lifecycle import AsyncLifecycle
 from tensorfleet.client.polling import Backoff, dataset_delay, next_delay
 from tensorfleet.client.tuning import AsyncTuningMethods
@@ -39,7 +40,9 @@ from tensorfleet.schemas.training import (
 T = TypeVar("T")
 
 
-class AsyncTensorFleetClient(AsyncLifecycle, AsyncTuningMethods, AsyncBatchPredictions):
+class AsyncTensorFleetClient(
+    AsyncLifecycle, AsyncTuningMethods, AsyncBatchPredictions, AsyncEvaluationMethods
+):
     """`AsyncTensorFleetClient()` talks to $TENSORFLEET_URL (default http://localhost:8000)."""
 
     def __init__(
@@ -240,10 +243,13 @@ class AsyncTensorFleetClient(AsyncLifecycle, AsyncTuningMethods, AsyncBatchPredi
         version: int | None = None,
         alias: str | None = None,
         probabilities: bool = False,
+        explain: bool = False,
     ) -> PredictResponse:
         """Predictions for `rows` (dicts, lists in column order, or a pandas DataFrame) from
         `model`: a ModelRead or an id, or a name (its latest version, `version`, or `alias`)."""
-        call = calls.predict(model, rows, version=version, alias=alias, probabilities=probabilities)
+        call = calls.predict(
+            model, rows, version=version, alias=alias, probabilities=probabilities, explain=explain
+        )
         return await self._send(call)
 
     async def statistics(self) -> StatisticsRead:

@@ -209,9 +209,10 @@ def predict(
     version: int | None,
     probabilities: bool,
     alias: str | None = None,
+    explain: bool = False,
 ) -> Call[PredictResponse]:
     path = predict_path(model, version, segment, alias)
-    body = predict_body(rows, probabilities)
+    body = predict_body(rows, probabilities, explain)
     return Call("POST", path, parsed_as(PredictResponse), json=body)
 
 

@@ -47,7 +47,7 @@ def _is_frame(rows: Any) -> bool:
     return hasattr(rows, "columns") and hasattr(rows, "itertuples")
 
 
-def predict_body(rows: Any, probabilities: bool) -> dict[str, Any]:
+def predict_body(rows: Any, probabilities: bool, explain: bool = False) -> dict[str, Any]:
     """The request body for these rows."""
     if _is_frame(rows):
         columns = [str(c) for c in rows.columns]
@@ -63,4 +63,6 @@ def predict_body(rows: Any, probabilities: bool) -> dict[str, Any]:
             raise TypeError("rows must be dicts, lists of values, or a pandas DataFrame")
     if probabilities:
         body["probabilities"] = True
+    if explain:
+        body["explain"] = True
     return body

@@ -163,6 +163,8 @@ def predict(
         fail("give --file (online) or --dataset (a batch job)", EXIT_USAGE)
     if version is not None and alias is not None:
         fail("give --version or --alias, not both", EXIT_USAGE)
+    if explain and file is None:
+        fail("--explain explains online predictions (--file), not a batch job", EXIT_USAGE)
     with client_for(ctx) as client:
         target = resolve(client, model, version, alias)  # one model for every request
         if file is not None:

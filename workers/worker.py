@@ -13,6 +13,7 @@ from arq import Worker, cron
 
 from app.batch.files import sweep_prediction_files
 from app.config import Settings
+from app.datasets.sweep import sweep_dataset_files
 from app.resources import ensure_indexes, open_resources, redis_settings
 from app.storage import INDEXES
 from app.training.queue import (
@@ -70,6 +71,13 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await context.close()
 
 
+async def sweep_datasets(ctx: dict[str, Any]) -> int:
+    """Remove what crashed uploads and ingests left behind (app/datasets/sweep.py)."""
+    resources = worker_context(ctx).resources
+    grace = resources.settings.orphan_grace_seconds
+    return await sweep_dataset_files(resources.db, grace_seconds=grace)
+
+
 async def sweep_predictions(ctx: dict[str, Any]) -> int:
     """Remove what batch predictions that did not succeed left in GridFS (app/batch/files.py)."""
     resources = worker_context(ctx).resources
@@ -92,6 +100,7 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
             cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=10),
             cron(sweep_deliveries, second={30}, timeout=30),
             cron(sweep_predictions, minute=SWEEP_MINUTES, second={45}, timeout=60),
+            cron(sweep_datasets, minute=SWEEP_MINUTES, second={50}, timeout=60),
         ],
         "queue_name": settings.queue_name,
         "redis_settings": redis_settings(settings),

@@ -6,9 +6,14 @@ the file's first record, is parsed with the csv module as soon as it has arrived
 longer than the column limits allow (`header_limit`). Column count, name length, empty and
 duplicate names and the target's presence are checked on it before more is stored. Rows are
 counted as they stream: line ends outside quoted fields (a quote toggles, so an escaped `""`
-toggles twice), so a quoted field holding line breaks counts once. The count is an upper bound
-of the rows the parser finds: blank lines count, which the parser skips. A file whose only line
-ends are a lone `\\r` counts no rows here. Ingest counts the parsed rows again, exactly.
+toggles twice), so a quoted field holding line breaks counts once. For RFC 4180 CSV the count
+is the parser's or a little more (blank lines count here; the parser skips them). Two cases
+count fewer: line ends that are a lone `\\r`, and a quote inside an unquoted field (`5'10"`),
+which parsers read as a character but which toggles here until the next quote. Ingest counts
+the parsed rows again, exactly, so such a file over the limit still fails there.
+
+Ragged rows are not looked for here: counting commas per line needs the same quote tracking,
+and a stray quote would then refuse a file the parser reads well.
 
 Parquet: nothing useful streams, so once the file is in GridFS its footer (schema and row count,
 at most FOOTER_MAX_BYTES) is read back and parsed off the event loop.

@@ -6,7 +6,7 @@ table (stdout, and bench/RESULTS.md for a full run into the default output folde
     python -m bench                    everything, MLflow included (installs its own venv)
     python -m bench --quick            tiny sizes, no MLflow: checks the harness (make test)
     python -m bench --only registry    one section (repeatable): train, throughput, registry,
-                                       download, inference, ingest
+                                       download, inference, ingest, tuning
     python -m bench --mongodb-url URL  against that MongoDB (e.g. MongoDB 7), not FerretDB
 """
 
@@ -21,11 +21,21 @@ from typing import Any
 
 import httpx
 
-from bench import download, inference, ingest, mlflow_bridge, registry, report, throughput, train
+from bench import (
+    download,
+    inference,
+    ingest,
+    mlflow_bridge,
+    registry,
+    report,
+    throughput,
+    train,
+    tuning,
+)
 from bench.stack import Stack
 
 BENCH = Path(__file__).resolve().parent
-SECTIONS = ("train", "throughput", "registry", "download", "inference", "ingest")
+SECTIONS = ("train", "throughput", "registry", "download", "inference", "ingest", "tuning")
 
 FULL: dict[str, Any] = {
     "warmup": 2,
@@ -47,6 +57,8 @@ FULL: dict[str, Any] = {
     "inference_seconds": 10,
     "ingest_mb": 100,
     "ingest_reps": 3,
+    "tuning_trials": 24,
+    "tuning_trees": (150, 300),  # about a second per 3-fold trial on Wine
 }
 QUICK: dict[str, Any] = {
     "warmup": 1,
@@ -68,6 +80,8 @@ QUICK: dict[str, Any] = {
     "inference_seconds": 0.5,
     "ingest_mb": 2,
     "ingest_reps": 1,
+    "tuning_trials": 3,
+    "tuning_trees": (5, 10),
 }
 
 
@@ -136,6 +150,8 @@ def run_sections(stack: Stack, args: argparse.Namespace, config: dict, status: d
             )
     if "throughput" in sections:
         guarded("throughput", results, lambda: throughput.run(stack, config, work))
+    if "tuning" in sections:
+        guarded("tuning", results, lambda: tuning.run(stack, config))
     stack.stop_workers()
     if "registry" in sections:
         guarded("registry", results, lambda: registry.run(stack, config, work, status))

@@ -123,9 +123,10 @@ class Stack:
             time.sleep(0.1)
         raise StackError("the API did not become healthy in time")
 
-    def start_workers(self, count: int) -> None:
-        """Start `count` workers and wait until each has logged that it is ready."""
-        env = self.env(LOG_LEVEL="INFO", **self.worker_env)
+    def start_workers(self, count: int, **extra: str) -> None:
+        """Start `count` workers (their settings: the run's, then `extra`) and wait until each
+        has logged that it is ready."""
+        env = self.env(LOG_LEVEL="INFO", **(self.worker_env | extra))
         for _ in range(count):
             self.started_workers += 1
             log = self.log(f"worker-{self.started_workers}")

@@ -5,9 +5,11 @@ so the dataset cache filled by one job serves the next. Jobs read it through `wo
 never through loose `ctx[...]` keys.
 """
 
+import asyncio
 import os
 import socket
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,11 +32,24 @@ class WorkerContext:
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     )
 
+    # Tuning searches' documents by id, as their trials read them (workers/tuning.py).
+    searches: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Short work a job started to run beside the next jobs (a tuning step after a trial).
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
     @property
     def settings(self) -> Settings:
         return self.resources.settings
 
+    def in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
     async def close(self) -> None:
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*list(self.background), return_exceptions=True)
         self.pool.shutdown()
         await self.resources.close()
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from workers.fit_process import MIB, Outcome, serve
 
-PRELOAD = ["app.training.fitting", "workers.fit_process"]
+PRELOAD = ["app.training.fitting", "app.tuning.trial", "workers.fit_process"]
 REAP_TIMEOUT_SECONDS = 5
 
 

@@ -88,7 +88,11 @@ def fit_spec(document: dict[str, Any], version: dict[str, Any], trial: dict[str,
 
 async def tuning_step(ctx: dict[str, Any], tuning_id: str) -> str:
     """arq entry point: look at the search once and queue what it needs next."""
-    worker = worker_context(ctx)
+    return await advance(worker_context(ctx), tuning_id)
+
+
+async def advance(worker: WorkerContext, tuning_id: str) -> str:
+    """One step of the search: start it, stop it at its time budget, add trials, or refit."""
     db, redis = worker.resources.db, worker.resources.redis
     document = await store.get_tuning(db, tuning_id)
     if document is None:
@@ -133,13 +137,16 @@ async def add_trials(worker: WorkerContext, document: dict[str, Any], trials: li
 
 
 async def recover_open_trials(worker: WorkerContext, tuning_id: str, trials: list[dict]) -> None:
-    """Queue again the open trials the queue lost; end failed those it gave up on. A queued
-    trial is simply queued again (arq refuses a second job of its id)."""
+    """Queue again the open trials the queue lost; end failed those it gave up on. A trial
+    queued for a heartbeat or more is simply queued again (arq refuses a second job of its id);
+    a younger one was queued by the step that added it."""
     redis, db = worker.resources.redis, worker.resources.db
     stale_after = queue.arq_timeout_seconds(worker.settings) + LOST_TRIAL_GRACE_SECONDS
+    queued_for = timedelta(seconds=worker.settings.tuning_heartbeat_seconds)
     for trial in open_trials(trials):
         if trial["state"] == TrialState.queued:
-            await queue.enqueue_tuning_trial(redis, tuning_id, trial["number"])
+            if store.now() - trial["created_at"] >= queued_for:
+                await queue.enqueue_tuning_trial(redis, tuning_id, trial["number"])
             continue
         if store.now() - trial["started_at"] < timedelta(seconds=stale_after):
             continue
@@ -163,31 +170,42 @@ async def schedule_heartbeat(worker: WorkerContext, tuning_id: str) -> None:
 
 # --- a trial ------------------------------------------------------------------------------------
 
+SEARCHES_CACHED = 32
+
+
+async def search_of(worker: WorkerContext, tuning_id: str) -> dict[str, Any] | None:
+    """The search's document, read once per worker: what a trial uses of it (request, task,
+    metric, started_at) never changes once trials exist. A cancel needs no fresh read: it ends
+    the open trials itself and aborts those running."""
+    cache = worker.searches
+    if tuning_id not in cache:
+        document = await store.get_tuning(worker.resources.db, tuning_id)
+        if document is None:
+            return None
+        if len(cache) >= SEARCHES_CACHED:
+            cache.pop(next(iter(cache)))
+        cache[tuning_id] = document
+    return cache[tuning_id]
+
 
 async def tuning_trial(ctx: dict[str, Any], tuning_id: str, number: int) -> str:
     """arq entry point: cross-validate one configuration and record how it ended."""
     worker, attempt = worker_context(ctx), job_attempt(ctx)
     db = worker.resources.db
-    document, trial = (
-        await store.get_tuning(db, tuning_id),
-        await store.get_trial(db, tuning_id, number),
-    )
-    if document is None or trial is None or TrialState(trial["state"]).ended:
+    trial = await store.start_trial(db, tuning_id, number, attempt, worker.name)
+    if trial is None:  # gone, or ended: finished, or cancelled with its search
         return "skipped"
-    if document["status"] not in store.ACTIVE:
-        await store.finish_trial(db, tuning_id, number, {"state": TrialState.cancelled.value})
+    document = await search_of(worker, tuning_id)
+    if document is None:
         return "skipped"
     if time_up(document):  # queued behind other jobs until after the deadline
-        return await record_trial(
-            worker, tuning_id, number, TrialOutcome("cancelled", error=TIME_UP), 0.0
-        )
+        outcome = TrialOutcome("cancelled", error=TIME_UP)
+        return await record_trial(worker, tuning_id, number, outcome, 0.0)
     if attempt > worker.settings.job_max_tries:
         outcome = TrialOutcome(
             "failed", error=f"WorkerLost: its worker stopped {attempt - 1} times"
         )
         return await record_trial(worker, tuning_id, number, outcome, 0.0)
-    if await store.start_trial(db, tuning_id, number, attempt, worker.name) is None:
-        return "skipped"
     started = time.perf_counter()
     outcome = await cross_validate(worker, document, trial)
     return await record_trial(worker, tuning_id, number, outcome, time.perf_counter() - started)
@@ -202,8 +220,9 @@ async def cross_validate(
     request, timeout = document["request"], worker.settings.job_timeout_seconds
     left = seconds_left(document)
     by_budget = left is not None and left < timeout
-    finished = await store.list_trials(worker.resources.db, document["_id"])
-    history = [t["intermediate"] for t in finished if t["state"] == TrialState.complete]
+    history = []  # the finished trials' running means, for the pruner
+    if request["pruning"]:
+        history = await store.completed_means(worker.resources.db, document["_id"])
     try:
         async with asyncio.timeout(left if by_budget else timeout):
             version, payload = await load_dataset(
@@ -230,7 +249,10 @@ async def cross_validate(
 async def record_trial(
     worker: WorkerContext, tuning_id: str, number: int, outcome: TrialOutcome, seconds: float
 ) -> str:
-    """Store the trial's ending (unless cancelled meanwhile), then wake the search."""
+    """Store the trial's ending (unless cancelled meanwhile), then take the search's next step
+    beside the next job: this job returns at once, so its slot takes the next trial (already
+    queued) while the step asks for the one after. Should the worker stop first, the search's
+    heartbeat takes the step."""
     changes = {
         "state": outcome.state,
         "fold_scores": outcome.fold_scores,
@@ -241,5 +263,14 @@ async def record_trial(
         "error": outcome.error,
     }
     await store.finish_trial(worker.resources.db, tuning_id, number, changes)
-    await queue.enqueue_tuning_step(worker.resources.redis, tuning_id, reason=f"after:{number}")
+    worker.in_background(step_after(worker, tuning_id, number))
     return outcome.state
+
+
+async def step_after(worker: WorkerContext, tuning_id: str, number: int) -> None:
+    """The step after a trial; should it fail, it is queued as a job (tried again by arq)."""
+    try:
+        await advance(worker, tuning_id)
+    except Exception as exc:
+        logger.warning("tuning %s: step after trial %d failed (%s); queued", tuning_id, number, exc)
+        await queue.enqueue_tuning_step(worker.resources.redis, tuning_id, reason=f"after:{number}")

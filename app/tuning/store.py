@@ -156,6 +156,14 @@ async def list_trials(db: AsyncDatabase, tuning_id: str) -> list[dict[str, Any]]
     return await cursor.to_list()
 
 
+async def completed_means(db: AsyncDatabase, tuning_id: str) -> list[list[float]]:
+    """The running fold means of the search's complete trials (what the pruner compares)."""
+    cursor = db[TUNING_TRIALS].find(
+        {"tuning_id": tuning_id, "state": TrialState.complete.value}, projection={"intermediate": 1}
+    )
+    return [trial.get("intermediate") or [] async for trial in cursor]
+
+
 async def get_trial(db: AsyncDatabase, tuning_id: str, number: int) -> dict[str, Any] | None:
     return await db[TUNING_TRIALS].find_one({"_id": trial_id(tuning_id, number)})
 

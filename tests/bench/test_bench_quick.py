@@ -122,3 +122,14 @@ def test_reports_ingest_throughput_and_upload_memory(quick_run: tuple[dict, str]
     assert ingest["api"]["median_mb_per_s"] > 0 and ingest["floor"]["median_mb_per_s"] > 0
     assert ingest["api_rss_growth_mb"]["max"] is not None
     assert "Ingest of a" in quick_run[1] and "ingest ≥ 50% of pyarrow read" in quick_run[1]
+
+
+def test_reports_the_tuning_search_beside_optuna_in_one_process(
+    quick_run: tuple[dict, str],
+) -> None:
+    tuning = quick_run[0]["tuning"]
+    for key in ("floor", "workers_1", "workers_2"):
+        assert tuning[key]["best_score"] is not None and tuning[key]["wall_seconds"] > 0
+    assert tuning["workers_1"]["holdout_score"] is not None
+    assert tuning["overhead_ms_per_trial"] is not None and tuning["speedup_2_over_1"] > 0
+    assert "### 7. Tuning" in quick_run[1]

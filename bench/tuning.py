@@ -1,0 +1,148 @@
+"""Figure 7: a hyperparameter search, Optuna in one process (the floor) against a TensorFleet
+tuning job with one and with two workers.
+
+The same objective (k-fold CV accuracy of a random forest on Wine's training split, the
+worker's own pipeline and folds), space, budget, random sampler and seed. Trials take about a
+second. Each TensorFleet worker runs one job at a time (WORKER_MAX_JOBS=1), so one worker is
+one process fitting like the floor, and two workers are two.
+
+- per-trial overhead: (search wall time / trials) minus the floor's; the search's wall time is
+  from its start (the first step) to its last trial's end, as stored; the refit after it is
+  reported apart;
+- speed-up: the one-worker search's wall time over the two-worker one's;
+- best score: each search's best mean CV accuracy.
+"""
+
+import statistics
+import time
+from datetime import datetime
+from typing import Any
+
+import httpx
+import optuna
+import pandas as pd
+from sklearn.base import clone
+from sklearn.datasets import load_wine
+from sklearn.model_selection import StratifiedKFold
+
+from app.training.fitting import FitSpec, make_pipeline, split
+from bench.stack import Stack
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+SEED, FOLDS, TEST_SIZE = 42, 3, 0.2
+POLL_SECONDS = 0.05
+TIMEOUT_SECONDS = 1800.0
+
+
+def space(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    low, high = config["tuning_trees"]
+    return {
+        "n_estimators": {"type": "int", "low": low, "high": high},
+        "max_depth": {"type": "int", "low": 2, "high": 16},
+    }
+
+
+def wine() -> tuple[pd.DataFrame, Any]:
+    bunch = load_wine(as_frame=True)
+    return bunch.data, bunch.target.to_numpy()
+
+
+def floor(config: dict[str, Any]) -> dict[str, Any]:
+    """Optuna's own loop in this process: ask, cross-validate, tell."""
+    X, y = wine()
+    dims = space(config)
+    X_train, _, y_train, _ = split(FitSpec("random_forest", {}, TEST_SIZE, SEED), X, y)
+    durations: list[float] = []
+
+    def objective(trial: optuna.Trial) -> float:
+        started = time.perf_counter()
+        params = {n: trial.suggest_int(n, d["low"], d["high"]) for n, d in dims.items()}
+        model = make_pipeline(FitSpec("random_forest", params, TEST_SIZE, SEED), X_train)
+        folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+        scores = [
+            clone(model).fit(X_train.iloc[a], y_train[a]).score(X_train.iloc[b], y_train[b])
+            for a, b in folds.split(X_train, y_train)
+        ]
+        durations.append(time.perf_counter() - started)
+        return float(statistics.fmean(scores))
+
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(SEED))
+    started = time.perf_counter()
+    study.optimize(objective, n_trials=config["tuning_trials"])
+    wall = time.perf_counter() - started
+    return figures(wall, config["tuning_trials"], durations, study.best_value)
+
+
+def figures(wall: float, trials: int, durations: list[float], best: float | None) -> dict:
+    return {
+        "wall_seconds": round(wall, 3),
+        "seconds_per_trial": round(wall / trials, 4),
+        "trial_median_seconds": round(statistics.median(durations), 4) if durations else None,
+        "best_score": best,
+    }
+
+
+def request(config: dict[str, Any], workers: int) -> dict[str, Any]:
+    return {
+        "dataset_name": "wine",
+        "algorithm": "random_forest",
+        "space": space(config),
+        "strategy": "random",
+        "cv": FOLDS,
+        "max_trials": config["tuning_trials"],
+        "seed": SEED,
+        "test_size": TEST_SIZE,
+        "pruning": False,  # the floor does not prune: the same work on both sides
+        "model_name": f"bench-tuned-{workers}",
+    }
+
+
+def wait(client: httpx.Client, tuning_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        tuning = client.get(f"/tuning/{tuning_id}").json()
+        if tuning["status"] in ("succeeded", "failed", "cancelled"):
+            return tuning
+        time.sleep(POLL_SECONDS)
+    raise RuntimeError(f"tuning {tuning_id} did not end within {TIMEOUT_SECONDS}s")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def search(stack: Stack, config: dict[str, Any], workers: int) -> dict[str, Any]:
+    with httpx.Client(base_url=stack.base_url, timeout=60) as client:
+        started = time.perf_counter()
+        response = client.post("/tuning", json=request(config, workers))
+        response.raise_for_status()
+        tuning = wait(client, response.json()["tuning_id"])
+        total = time.perf_counter() - started
+    if tuning["status"] != "succeeded":
+        raise RuntimeError(f"tuning {tuning['status']}: {tuning.get('error')}")
+    trials = tuning["trials"]
+    last_end = max(at(t["finished_at"]) for t in trials)
+    wall = (last_end - at(tuning["started_at"])).total_seconds()
+    result = figures(wall, len(trials), [t["duration_seconds"] for t in trials], tuning["cv_score"])
+    result |= {
+        "submit_to_registered_seconds": round(total, 3),
+        "refit_seconds": round((at(tuning["finished_at"]) - last_end).total_seconds(), 3),
+        "holdout_score": tuning["holdout_score"],
+        "workers_used": len({t["worker"] for t in trials}),
+    }
+    return result
+
+
+def run(stack: Stack, config: dict[str, Any]) -> dict[str, Any]:
+    results: dict[str, Any] = {"trials": config["tuning_trials"], "space": space(config)}
+    results["floor"] = floor(config)
+    for workers in (1, 2):
+        stack.stop_workers()
+        stack.start_workers(workers, WORKER_MAX_JOBS="1", TUNING_MAX_IN_FLIGHT=str(2 * workers))
+        results[f"workers_{workers}"] = search(stack, config, workers)
+    stack.stop_workers()
+    per_trial = results["floor"]["seconds_per_trial"]
+    one, two = results["workers_1"], results["workers_2"]
+    results["overhead_ms_per_trial"] = round((one["seconds_per_trial"] - per_trial) * 1000, 1)
+    results["speedup_2_over_1"] = round(one["wall_seconds"] / two["wall_seconds"], 3)
+    return results

@@ -1,11 +1,13 @@
 """The `tuning_jobs` and `tuning_trials` collections: a search and its trials.
 
-A search ends once, as a training job does (app/training/jobs.py): the first writer of a
-terminal state claims it by inserting the search's id into `tuning_endings`, and only the
-winner writes it. A trial's `_id` is `<tuning id>:<number>` and (tuning_id, number) is unique,
-so a step that runs twice (at-least-once jobs, two workers) never adds a trial twice; a trial's
-result is written only while it is open (queued or running), so a trial cancelled meanwhile
-stays cancelled and a finished one is never run over.
+A search ends once, by the training jobs' own claim (app/training/jobs.py `end_job`, with the
+search's pair of collections): the first writer of a terminal state claims it by inserting the
+search's id into `tuning_endings`, and only the winner writes it.
+
+A trial's `_id` is `<tuning id>:<number>` and (tuning_id, number) is unique, so a step that runs
+twice (at-least-once jobs, two workers) never adds a trial twice; a trial's result is written
+only while it is open (queued or running), so a trial cancelled meanwhile stays cancelled and a
+finished one is never run over.
 """
 
 from datetime import UTC, datetime
@@ -17,10 +19,12 @@ from pymongo.errors import DuplicateKeyError
 
 from app.storage import TUNING_ENDINGS, TUNING_JOBS, TUNING_TRIALS
 from app.training.evaluation import json_safe
+from app.training.jobs import JobKind, end_job
 from tensorfleet.schemas.training import JobStatus
 from tensorfleet.schemas.tuning import TrialState
 
 ACTIVE = [JobStatus.queued.value, JobStatus.running.value]
+TUNING = JobKind(TUNING_JOBS, TUNING_ENDINGS)
 OPEN = [TrialState.queued.value, TrialState.running.value]
 
 
@@ -77,19 +81,9 @@ async def mark_running(db: AsyncDatabase, tuning_id: str) -> None:
 
 
 async def _end(db: AsyncDatabase, tuning_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
-    """Claim the search's one ending and write it; None when it had ended already (the
-    winner's ending is written again, in case the winner stopped between claim and write)."""
-    changes = changes | {"finished_at": now()}
-    try:
-        await db[TUNING_ENDINGS].insert_one({"_id": tuning_id, "changes": changes})
-    except DuplicateKeyError:
-        ending = await db[TUNING_ENDINGS].find_one({"_id": tuning_id})
-        if ending is not None:
-            await db[TUNING_JOBS].update_one({"_id": tuning_id}, {"$set": ending["changes"]})
-        return None
-    return await db[TUNING_JOBS].find_one_and_update(
-        {"_id": tuning_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
-    )
+    """Claim the search's one ending and write it (the training jobs' end-once claim); None
+    when it had ended already."""
+    return await end_job(db, tuning_id, changes | {"finished_at": now()}, TUNING)
 
 
 async def mark_succeeded(

@@ -152,6 +152,23 @@ async def test_upload_watch_ingest_and_train_on_the_dataset(page: Page, live: Li
     await expect(page.locator("#job-status")).to_have_text("succeeded", timeout=JOB_TIMEOUT_MS)
 
 
+async def test_a_refused_upload_says_why_and_stores_nothing(page: Page, live: Live) -> None:
+    await sign_in(page, live.url, live.keys["train"])
+    await page.goto(f"{live.url}/ui/datasets")
+    await page.get_by_label("Name").fill("ui-refused")
+    await page.get_by_label("Target column").fill("outcome")
+    await page.get_by_label("File").set_input_files(
+        {"name": "t.csv", "mimeType": "text/csv", "buffer": csv_bytes(customers().head(50))}
+    )
+    await page.get_by_role("button", name="Upload").click()
+    message = page.locator("#upload-message")
+    await expect(message).to_contain_text("Upload refused (422)")
+    await expect(message).to_contain_text("target column 'outcome' not found; columns: customer_id")
+    headers = {"Authorization": f"Bearer {live.keys['train']}"}
+    async with httpx.AsyncClient(base_url=live.url, headers=headers) as client:
+        assert (await client.get("/datasets/ui-refused")).status_code == 404
+
+
 async def test_a_read_only_key_sees_no_train_or_delete_controls(page: Page, live: Live) -> None:
     async with httpx.AsyncClient(base_url=live.url) as api:
         response = await api.get("/api/v1/models", headers={"X-API-Key": BOOTSTRAP_KEY})

@@ -1,7 +1,7 @@
 """The UI in a real browser (Playwright driving Debian's Chromium) against the API and a
 worker running as processes: sign in, train, watch the job end, open a model, predict a row,
-compare and delete models, upload a dataset and train on it; a read-only key sees no train,
-upload or delete controls."""
+compare and delete models, upload a dataset and train on it, see a regressor's residuals,
+importances and evaluations; a read-only key sees no train, upload or delete controls."""
 
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -12,7 +12,7 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.datasets.support import csv_bytes
 from tests.samples import BOOTSTRAP_KEY
-from tests.support import SettingsFactory
+from tests.support import SettingsFactory, wait_for
 from tests.tables import customers
 from tests.ui.live import PATIENCE_MS, PHONE, Live, chromium, live_service, new_context, sign_in
 
@@ -77,6 +77,7 @@ async def test_train_watch_open_compare_and_delete(page: Page, live: Live) -> No
     await page.get_by_role("link", name="ui-flow v1").click()
     await expect(page.get_by_role("heading", name="ui-flow v1")).to_be_visible()
     await expect(page.get_by_role("img", name="Confusion matrix")).to_be_visible()
+    await expect(page.get_by_role("img", name="Permutation importance")).to_be_visible()
     await predict_one_row(page)
     await train_in_ui(page, live, "ui-flow", "1")
     await expect(page.locator("#job-status")).to_have_text("succeeded", timeout=JOB_TIMEOUT_MS)
@@ -205,3 +206,48 @@ async def test_pages_hold_on_a_phone(browser: Browser, live: Live) -> None:
             assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
     finally:
         await context.close()
+
+
+async def regression_model_evaluated(live: Live) -> str:
+    """Through the API: a ridge model on the customers' spend, and one evaluation of it."""
+    headers = {"X-API-Key": live.keys["admin"]}
+    async with httpx.AsyncClient(base_url=live.url, headers=headers, timeout=30) as api:
+        query = {"name": "ui-spend", "target": "spend"}
+        uploaded = await api.post("/datasets", params=query, content=csv_bytes(customers()))
+        assert uploaded.status_code in (200, 202), uploaded.text
+        await wait_for(lambda: ready(api, "ui-spend"), timeout=JOB_TIMEOUT_MS / 1000)
+        body = {"dataset_name": "ui-spend", "algorithm": "ridge", "model_name": "ui-spend"}
+        job_id = (await api.post("/train", json=body)).json()["job_id"]
+        job = await wait_for(lambda: ended(api, f"/jobs/{job_id}"), JOB_TIMEOUT_MS / 1000)
+        evaluation = await api.post(
+            f"/api/v1/models/{job['model_id']}/evaluations",
+            json={"dataset_name": "ui-spend", "thresholds": {"rmse": {"max": 100}}},
+        )
+        path = f"/api/v1/evaluations/{evaluation.json()['id']}"
+        await wait_for(lambda: ended(api, path), JOB_TIMEOUT_MS / 1000)
+        return str(job["model_id"])
+
+
+async def ready(api: httpx.AsyncClient, name: str) -> bool:
+    return (await api.get(f"/datasets/{name}/versions/1")).json()["status"] == "ready"
+
+
+async def ended(api: httpx.AsyncClient, path: str) -> dict | None:
+    document = (await api.get(path)).json()
+    return None if document["status"] in ("queued", "running") else document
+
+
+async def test_a_regressor_s_page_shows_residuals_importances_and_evaluations(
+    page: Page, live: Live
+) -> None:
+    model_id = await regression_model_evaluated(live)
+    await sign_in(page, live.url, live.keys["read"])
+    await page.goto(f"{live.url}/ui/models/{model_id}")
+    await expect(page.get_by_role("img", name="Residuals")).to_be_visible()
+    await expect(page.locator("#residuals circle.dot").first).to_be_visible()
+    await expect(page.get_by_role("img", name="Permutation importance")).to_be_visible()
+    await expect(page.get_by_role("img", name="Estimator importances")).to_be_visible()
+    evaluations = page.locator("#evaluations tbody tr")
+    await expect(evaluations).to_have_count(1)
+    await expect(evaluations).to_contain_text("passed")
+    await expect(evaluations).to_contain_text("rmse")

@@ -9,9 +9,10 @@ with its model if one was published, failed otherwise.
 Searches (tuning jobs) are driven by a chain of steps on the queue; should Redis lose the chain,
 this check queues a step for each active search (one per search per minute), which takes it up.
 
-Batch prediction jobs get the same care (with nothing published to settle from: a job the queue
-gave up on ends failed). Dataset versions too: one still `ingesting` long after its upload whose
-ingest job the queue has lost is queued again, and one whose job arq gave up on ends `failed`.
+Batch prediction jobs and evaluations get the same care (with nothing published to settle
+from: a job the queue gave up on ends failed). Dataset versions too: one still `ingesting`
+long after its upload whose ingest job the queue has lost is queued again, and one whose job
+arq gave up on ends `failed`.
 
 It looks only at jobs that showed no sign of life for JOB_REQUEUE_AFTER_SECONDS: a running
 job's worker renews its lease (workers/lease.py), so a job still being fitted is never queued
@@ -28,14 +29,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.batch import jobs as batch_jobs
 from app.datasets import store
+from app.evaluation import store as evaluation_store
 from app.storage import MODELS
 from app.training import jobs
 from app.training.queue import (
     batch_prediction_status,
     enqueue_batch_prediction,
+    enqueue_evaluation,
     enqueue_ingest,
     enqueue_training,
     enqueue_tuning_step,
+    evaluation_status,
     ingest_status,
     training_status,
 )
@@ -65,6 +69,7 @@ async def requeue_lost_jobs(ctx: dict[str, Any]) -> int:
                 await jobs.mark_failed(db, job_id, "WorkerLost", "the queue gave up on this job")
     await restart_tunings(db, redis)
     requeued += await requeue_lost_batch_predictions(db, redis, quiet_for=quiet_for)
+    requeued += await requeue_lost_evaluations(db, redis, quiet_for=quiet_for)
     return requeued + await requeue_lost_ingests(db, redis, quiet_for=quiet_for)
 
 
@@ -79,6 +84,21 @@ async def requeue_lost_batch_predictions(
             requeued += 1
         elif status is JobStatus.complete:
             await batch_jobs.mark_failed(db, job_id, "WorkerLost", "the queue gave up on this job")
+    return requeued
+
+
+async def requeue_lost_evaluations(
+    db: AsyncDatabase, redis: ArqRedis, *, quiet_for: timedelta
+) -> int:
+    requeued = 0
+    for evaluation_id in await evaluation_store.stale_active(db, quiet_for=quiet_for):
+        status = await evaluation_status(redis, evaluation_id)
+        if status is JobStatus.not_found and await enqueue_evaluation(redis, evaluation_id):
+            logger.warning("evaluation %s was not in the queue; queued it again", evaluation_id)
+            requeued += 1
+        elif status is JobStatus.complete:
+            message = "the queue gave up on this evaluation"
+            await evaluation_store.mark_failed(db, evaluation_id, "WorkerLost", message)
     return requeued
 
 

@@ -7,7 +7,7 @@ evaluation is undone from the ending's record. Reads and writes filter on `_id` 
 filter FerretDB v1 hands to SQLite), except the per-model list, which has its index.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
@@ -121,3 +121,14 @@ async def mark_succeeded(
     """`result`: metrics, passed, reasons, promoted."""
     changes = result | {"status": JobStatus.succeeded.value, "progress": progress("done")}
     return await end(db, evaluation_id, changes)
+
+
+async def stale_active(db: AsyncDatabase, *, quiet_for: timedelta) -> list[str]:
+    """Ids of queued or running evaluations created or started longer than `quiet_for` ago
+    (the lost-job check asks the queue about these). Active evaluations are few (a per-key cap
+    bounds them), so they are read with a plain status filter and judged here."""
+    cutoff = now() - quiet_for
+    cursor = db[EVALUATIONS].find(
+        {"status": {"$in": ACTIVE}}, projection={"created_at": 1, "started_at": 1}
+    )
+    return [e["_id"] async for e in cursor if (e.get("started_at") or e["created_at"]) < cutoff]

@@ -87,6 +87,10 @@ async def enqueue_evaluation(redis: ArqRedis, evaluation_id: str) -> bool:
     return await redis.enqueue_job(EVALUATE_FUNCTION, evaluation_id, _job_id=job_id) is not None
 
 
+async def evaluation_status(redis: ArqRedis, evaluation_id: str) -> JobStatus:
+    return await _queued_job(redis, evaluation_job_id(evaluation_id)).status()
+
+
 def _queued_job(redis: ArqRedis, job_id: str) -> Job:
     # On the pool's own queue (QUEUE_NAME): arq's Job defaults to "arq:queue", where a job
     # queued on any other queue always looks not found.

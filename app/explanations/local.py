@@ -39,10 +39,6 @@ class Explainer:
     owners: np.ndarray
     baseline: dict[str, Any] | None  # the linear rows stored at training
 
-    @property
-    def output(self) -> str:
-        return "probability_or_prediction" if self.method == "tree_path" else "score"
-
 
 def _trees(estimator: Any) -> list[Any] | None:
     if hasattr(estimator, "tree_"):

@@ -1,23 +1,25 @@
 """The `evaluations` collection: one document per evaluation job, `_id` = its id.
 
-The same discipline as training jobs (app/training/jobs.py): an evaluation ends once. The first
-writer of a terminal state claims it by inserting the id into `evaluation_endings` (a unique
-`_id` refuses a second claim) and only then writes it; a running mark that lands on an ended
-evaluation is undone from the ending's record. Reads and writes filter on `_id` alone (the one
-filter FerretDB v1 hands to SQLite), except the per-model list, which has its index.
+An evaluation ends once, by the training jobs' own claim (app/training/jobs.py `end_job`, with
+this kind's pair of collections): the first writer of a terminal state inserts the id into
+`evaluation_endings` (a unique `_id` refuses a second claim) and only then writes it; a running
+mark that lands on an ended evaluation is undone from the ending's record. Reads and writes
+filter on `_id` alone (the one filter FerretDB v1 hands to SQLite), except the per-model list,
+which has its index.
 """
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from app.storage import EVALUATION_ENDINGS, EVALUATIONS
+from app.training import jobs
 from tensorfleet.schemas.training import JobStatus
 
 ACTIVE = [JobStatus.queued.value, JobStatus.running.value]
+EVALUATION = jobs.JobKind(EVALUATIONS, EVALUATION_ENDINGS)
 STAGES = {"queued": 0.0, "loading_data": 0.1, "evaluating": 0.3, "done": 1.0}
 
 
@@ -57,45 +59,18 @@ async def list_evaluations(
     return await cursor.to_list(), await db[EVALUATIONS].count_documents(query)
 
 
-async def _set(db: AsyncDatabase, evaluation_id: str, changes: dict[str, Any]) -> dict | None:
-    return await db[EVALUATIONS].find_one_and_update(
-        {"_id": evaluation_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
-    )
-
-
-async def _restore(db: AsyncDatabase, evaluation_id: str, undo: dict[str, Any]) -> None:
-    ending = await db[EVALUATION_ENDINGS].find_one({"_id": evaluation_id})
-    await _set(db, evaluation_id, undo | (ending["changes"] if ending else {}))
-
-
 async def advance(
     db: AsyncDatabase, evaluation_id: str, changes: dict[str, Any]
 ) -> dict[str, Any] | None:
     """A non-terminal write; None (and the write undone) when the evaluation had ended."""
-    before = await db[EVALUATIONS].find_one_and_update(
-        {"_id": evaluation_id}, {"$set": changes}, return_document=ReturnDocument.BEFORE
-    )
-    if before is None:
-        return None
-    if before["status"] not in ACTIVE:
-        await _restore(db, evaluation_id, {key: before.get(key) for key in changes})
-        return None
-    return before | changes
+    return await jobs.write_unless_ended(db, evaluation_id, changes, EVALUATION)
 
 
 async def end(
     db: AsyncDatabase, evaluation_id: str, changes: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Claim the evaluation's one ending and write it; None when it had ended already."""
-    changes = changes | {"finished_at": now()}
-    try:
-        await db[EVALUATION_ENDINGS].insert_one(
-            {"_id": evaluation_id, "changes": changes, "at": now()}
-        )
-    except DuplicateKeyError:
-        await _restore(db, evaluation_id, {})
-        return None
-    return await _set(db, evaluation_id, changes)
+    return await jobs.end_job(db, evaluation_id, changes | {"finished_at": now()}, EVALUATION)
 
 
 async def mark_running(db: AsyncDatabase, evaluation_id: str, attempt: int) -> dict | None:

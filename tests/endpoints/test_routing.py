@@ -141,6 +141,13 @@ async def test_endpoints_list_read_and_delete(
     assert (read["name"], read["model"], read["routes"][0]["weight"]) == ("crud", "ab-crud", 1.0)
     assert "crud" in [e["name"] for e in (await client.get(ENDPOINTS)).json()["items"]]
     await served_version(client, "crud")
+    exposition = (await client.get("/metrics")).text  # labels in alphabetical order
+    version = f'version="{model["version"]}"'
+    assert (
+        f'endpoint_requests_total{{endpoint="crud",outcome="ok",role="route",{version}}}'
+        in exposition
+    )
+    assert f'endpoint_request_seconds_count{{endpoint="crud",role="route",{version}}}' in exposition
     assert (await client.delete(f"{ENDPOINTS}/crud")).status_code == 204
     assert (await client.get(f"{ENDPOINTS}/crud")).status_code == 404
     assert (await client.post(f"{ENDPOINTS}/crud/predict", json=ROW)).status_code == 404

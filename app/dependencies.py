@@ -8,6 +8,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.config import Settings
+from app.events.live import JobWatcher
 from app.inference.service import Inference
 from app.registry.cursors import CursorCodec
 from app.resources import Resources
@@ -37,6 +38,11 @@ def get_inference(request: Request) -> Inference:
     return request.state.inference
 
 
+def get_job_watcher(request: Request) -> JobWatcher:
+    """The process's subscription to job changes, opened by the lifespan."""
+    return request.state.job_watcher
+
+
 def get_app_settings(resources: ResourcesDep) -> Settings:
     return resources.settings
 
@@ -51,3 +57,4 @@ RedisDep = Annotated[ArqRedis, Depends(get_redis)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 InferenceDep = Annotated[Inference, Depends(get_inference)]
 CursorCodecDep = Annotated[CursorCodec, Depends(get_cursor_codec)]
+JobWatcherDep = Annotated[JobWatcher, Depends(get_job_watcher)]

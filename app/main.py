@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 from app.config import Settings, get_settings
 from app.datasets.samples import load_samples
 from app.errors import install_error_handlers
+from app.events.live import job_watcher
 from app.health import CachedHealth
 from app.inference.service import open_inference
 from app.metrics import install_metrics
@@ -67,7 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             if stored := await load_samples(resources.db):
                 logger.info("stored sample datasets: %s", ", ".join(stored))
-            async with open_inference(resources) as serving:
+            async with (
+                open_inference(resources) as serving,
+                job_watcher(resources.redis, settings.mongodb_db) as watcher,
+            ):
                 logger.info("TensorFleet API ready (database %s)", settings.mongodb_db)
                 yield {
                     "resources": resources,
@@ -75,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "inference": serving,
                     "health": health_cache,
                     "cursors": cursors,
+                    "job_watcher": watcher,
                 }
         finally:
             await health_cache.close()

@@ -64,9 +64,11 @@ async def requeue_lost_jobs(ctx: dict[str, Any]) -> int:
         elif status is JobStatus.complete:  # arq gave up on it: settle from what is stored
             published = await db[MODELS].find_one({"job_id": job_id})
             if published is not None:
-                await jobs.mark_succeeded(db, job_id, published, [])
+                await jobs.mark_succeeded(resources, job_id, published, [])
             else:
-                await jobs.mark_failed(db, job_id, "WorkerLost", "the queue gave up on this job")
+                await jobs.mark_failed(
+                    resources, job_id, "WorkerLost", "the queue gave up on this job"
+                )
     await restart_tunings(db, redis)
     requeued += await requeue_lost_batch_predictions(db, redis, quiet_for=quiet_for)
     requeued += await requeue_lost_evaluations(db, redis, quiet_for=quiet_for)

@@ -182,11 +182,11 @@ class Fitted:
 
 async def load_and_fit(worker: WorkerContext, job: StoredJob) -> Fitted:
     """The fit's result and what it came from; cancelling this kills the fit's process."""
-    db, request = worker.resources.db, job.request
+    request = job.request
     document, payload = await load_dataset(worker, request.dataset_name, request.dataset_version)
     spec = fit_spec(request, document, worker.settings)
     fitting = fit(worker, spec, document, payload)
-    result = await alongside(jobs.set_stage(db, job.id, "fitting"), fitting)
+    result = await alongside(jobs.set_stage(worker.resources, job.id, "fitting"), fitting)
     return Fitted(spec, document, result)
 
 
@@ -201,11 +201,12 @@ async def publish_and_settle(worker: WorkerContext, job: StoredJob, fitted: Fitt
         worker.resources.gridfs,
         payload=result.payload,
         metadata=model_metadata(job, result, spec, document),
+        redis=worker.resources.redis,
     )
     try:
-        model = await alongside(jobs.set_stage(db, job.id, "saving"), publishing)
+        model = await alongside(jobs.set_stage(worker.resources, job.id, "saving"), publishing)
         await store_insights(db, model["_id"], result.insights)
-        if await jobs.mark_succeeded(db, job.id, model, result.warnings) is None:
+        if await jobs.mark_succeeded(worker.resources, job.id, model, result.warnings) is None:
             await unpublish_model(db, worker.resources.gridfs, model)  # cancelled meanwhile
             return Outcome.cancelled
     except STORE_UNAVAILABLE as exc:
@@ -247,11 +248,14 @@ async def finish_unfinished(worker: WorkerContext, job_id: str, attempt: int) ->
     # Only an attempt that started can have published (and the lookup is not by _id).
     published = await db[MODELS].find_one({"job_id": job_id}) if job["attempts"] else None
     if published is not None:
-        await jobs.mark_succeeded(db, job_id, published, job.get("warnings", []))
+        await jobs.mark_succeeded(worker.resources, job_id, published, job.get("warnings", []))
         return Outcome.succeeded
     if attempt > worker.settings.job_max_tries:
         await jobs.mark_failed(
-            db, job_id, "WorkerLost", f"the worker stopped during each of {attempt - 1} attempts"
+            worker.resources,
+            job_id,
+            "WorkerLost",
+            f"the worker stopped during each of {attempt - 1} attempts",
         )
         return Outcome.failed
     return None
@@ -286,7 +290,7 @@ async def record_failure(worker: WorkerContext, job_id: str, error_type: str, me
     """Mark the job failed; with the store down, try the job again later rather than leave it
     `running` with no worker on it."""
     try:
-        await jobs.mark_failed(worker.resources.db, job_id, error_type, message)
+        await jobs.mark_failed(worker.resources, job_id, error_type, message)
     except STORE_UNAVAILABLE as exc:
         raise store_retry(job_id, exc) from exc
 
@@ -298,7 +302,7 @@ async def train_model(ctx: dict[str, Any], job_id: str) -> str:
     if settled is not None:
         return settled.value
     document = await jobs.mark_running(
-        worker.resources.db,
+        worker.resources,
         job_id,
         attempt,
         lease_seconds=worker.settings.job_requeue_after_seconds,

@@ -11,9 +11,11 @@ behind data stored before it existed), the counter catches up with `$max` and we
 import asyncio
 import contextlib
 import hashlib
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from arq.connections import ArqRedis
 from bson import ObjectId
 from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
@@ -21,8 +23,12 @@ from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout
 
+from app.events import emit_event
 from app.explanations.insights import delete_insights
 from app.storage import MODEL_COUNTERS, MODELS
+from tensorfleet.schemas.events import EventType
+
+logger = logging.getLogger(__name__)
 
 MAX_VERSION_ATTEMPTS = 100
 INSERT_ATTEMPTS = 3  # a lost reply or a dropped connection: the insert is tried again
@@ -111,11 +117,35 @@ async def insert_with_next_version(db: AsyncDatabase, document: dict[str, Any]) 
     raise VersionConflict(f"could not allocate a version for {document['name']!r}")
 
 
+def published_event(model: dict[str, Any]) -> dict[str, Any]:
+    """The `model.published` payload (docs/events.md)."""
+    fields = ("name", "version", "algorithm", "task", "dataset_name", "dataset_version")
+    return {"model_id": str(model["_id"]), **{field: model.get(field) for field in fields}} | {
+        "metrics": model.get("metrics"),
+        "job_id": model.get("job_id"),
+        "created_at": model.get("created_at"),
+    }
+
+
+async def announce_published(redis: ArqRedis, db: AsyncDatabase, model: dict[str, Any]) -> None:
+    """Emit `model.published`; a failure is logged, never undoes the publish."""
+    try:
+        await emit_event(redis, db, EventType.model_published, published_event(model))
+    except Exception:
+        logger.exception("model %s: could not emit model.published", model["_id"])
+
+
 async def publish_model(
-    db: AsyncDatabase, bucket: AsyncGridFSBucket, *, payload: bytes, metadata: dict[str, Any]
+    db: AsyncDatabase,
+    bucket: AsyncGridFSBucket,
+    *,
+    payload: bytes,
+    metadata: dict[str, Any],
+    redis: ArqRedis | None = None,
 ) -> dict[str, Any]:
     """Store the file, then the metadata (everything of the model record but ids, size, hash,
-    version and created_at, which are set here). Returns the stored document.
+    version and created_at, which are set here), then, given `redis`, emit `model.published`
+    (a job's own publish passes it; tests and imports may not). Returns the stored document.
 
     The file is removed again only when no metadata can name it (every version was taken). On
     any other failure (the store gone, a reply lost, a cancel) the metadata may have been
@@ -133,10 +163,13 @@ async def publish_model(
         "created_at": datetime.now(UTC),
     }
     try:
-        return await insert_with_next_version(db, document)
+        stored = await insert_with_next_version(db, document)
     except VersionConflict:
         await bucket.delete(file_id)
         raise
+    if redis is not None:
+        await announce_published(redis, db, stored)
+    return stored
 
 
 async def unpublish_model(

@@ -1,12 +1,14 @@
 """Training HTTP API: submit, poll, list and cancel jobs; datasets and algorithms."""
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from app.dependencies import DatabaseDep, RedisDep, SettingsDep
+from app.dependencies import DatabaseDep, JobWatcherDep, RedisDep, SettingsDep
 from app.security.deps import CallerDep, requires_read, requires_train
-from app.training import service
+from app.training import live, service
 from tensorfleet.schemas.training import (
     IDENTIFIER_PATTERN,
     AlgorithmRead,
@@ -61,12 +63,58 @@ async def train(
 @router.get(
     "/jobs/{job_id}",
     response_model=JobRead,
-    summary="A job's status and result",
+    summary="A job's status and result; with `wait`, as soon as it changes",
     dependencies=[requires_read],
     responses={404: {"description": "No such job."}},
 )
-async def get_job(job_id: JobId, db: DatabaseDep) -> JobRead:
-    return JobRead.from_document(await service.get_job(db=db, job_id=job_id))
+async def get_job(
+    job_id: JobId,
+    db: DatabaseDep,
+    watcher: JobWatcherDep,
+    response: Response,
+    wait: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=live.WAIT_MAX_SECONDS,
+            description="Long poll: answer as soon as the job's status or progress changes "
+            "(from the state in If-None-Match, else from its state now) or it has ended, at "
+            "the latest after this many seconds.",
+        ),
+    ] = None,
+    if_none_match: Annotated[str | None, Header(max_length=128)] = None,
+) -> JobRead:
+    if wait is None:
+        document = await service.get_job(db=db, job_id=job_id)
+    else:
+        document = await live.wait_for_change(db, watcher, job_id, seen=if_none_match, wait=wait)
+    response.headers["ETag"] = live.state_tag(document)
+    return JobRead.from_document(document)
+
+
+async def existing_job(job_id: JobId, db: DatabaseDep) -> str:
+    """The job's id, once it is known to exist (a stream cannot answer 404 once started)."""
+    await service.get_job(db=db, job_id=job_id)
+    return job_id
+
+
+@router.get(
+    "/jobs/{job_id}/events",
+    response_class=EventSourceResponse,
+    summary="A job's changes as Server-Sent Events, until it ends",
+    dependencies=[requires_read],
+    responses={404: {"description": "No such job."}},
+)
+async def job_events(
+    job_id: Annotated[str, Depends(existing_job)],
+    db: DatabaseDep,
+    watcher: JobWatcherDep,
+    last_event_id: Annotated[str | None, Header(max_length=128)] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    """`event: job` with the job (as GET /jobs/{job_id}) now and at each change; the stream
+    ends after the event of its end state."""
+    async for event in live.job_events(db, watcher, job_id, last_seen=last_event_id):
+        yield event
 
 
 @router.get(

@@ -7,6 +7,12 @@ lands on an ended job is undone at once from the ending's record. So a late writ
 finishing a job cancelled meanwhile, a second attempt) never overwrites an ended job. Each
 write is one round trip when no race happens.
 
+Each training-job write that changes a status or progress is announced
+(app/training/announce.py): live watchers hear of it, and the ending's winner emits
+`job.succeeded` / `job.failed`. So those writes (`mark_*`, `set_stage`) take the `JobStores`
+(the database and Redis); the kind-generic `write_unless_ended` and `end_job`, and the reads,
+take the database only.
+
 Every read and write here filters on `_id` alone. That is an index lookup on MongoDB and the
 only filter FerretDB v1 hands to SQLite (which then scans in C); any other filter, such as
 `{_id, status}`, is evaluated in Go over every document of the collection.
@@ -14,13 +20,15 @@ only filter FerretDB v1 hands to SQLite (which then scans in C); any other filte
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
+from arq.connections import ArqRedis
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from app.storage import JOB_ENDINGS, JOBS
+from app.training.announce import announce
 from app.training.exceptions import JobAlreadyExists
 from tensorfleet.schemas.training import JobStatus, TrainRequest
 
@@ -40,6 +48,33 @@ class JobKind:
 
 
 TRAINING = JobKind(JOBS, JOB_ENDINGS)
+
+
+class JobStores(Protocol):
+    """Where a job write goes, and whom it tells: the API's and the worker's `Resources`."""
+
+    @property
+    def db(self) -> AsyncDatabase: ...
+
+    @property
+    def redis(self) -> ArqRedis: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StorePair:
+    """JobStores from a database and a Redis pool held apart (a route's dependencies)."""
+
+    db: AsyncDatabase
+    redis: ArqRedis
+
+
+async def _announced(
+    stores: JobStores, document: dict[str, Any] | None, *, ended: bool = False
+) -> dict[str, Any] | None:
+    """The written training job, after telling the world of it (nothing when not written)."""
+    if document is not None:
+        await announce(stores.redis, stores.db, document, ended=ended)
+    return document
 
 
 def now() -> datetime:
@@ -171,23 +206,20 @@ async def end_job(
 
 
 async def mark_running(
-    db: AsyncDatabase, job_id: str, attempt: int, *, lease_seconds: float = 60
+    stores: JobStores, job_id: str, attempt: int, *, lease_seconds: float = 60
 ) -> dict[str, Any] | None:
     """Mark the job running under a lease of `lease_seconds` (the worker passes
     JOB_REQUEUE_AFTER_SECONDS and renews it while it works; see workers/lease.py)."""
     started = now()
-    return await write_unless_ended(
-        db,
-        job_id,
-        {
-            "status": JobStatus.running.value,
-            "progress": progress("loading_data"),
-            "started_at": started,
-            "lease_until": started + timedelta(seconds=lease_seconds),
-            "attempts": attempt,
-            "error": None,
-        },
-    )
+    running = {
+        "status": JobStatus.running.value,
+        "progress": progress("loading_data"),
+        "started_at": started,
+        "lease_until": started + timedelta(seconds=lease_seconds),
+        "attempts": attempt,
+        "error": None,
+    }
+    return await _announced(stores, await write_unless_ended(stores.db, job_id, running))
 
 
 async def renew_lease(
@@ -199,45 +231,41 @@ async def renew_lease(
     await db[kind.jobs].update_one({"_id": job_id}, {"$set": {"lease_until": until}})
 
 
-async def set_stage(db: AsyncDatabase, job_id: str, stage: str) -> None:
+async def set_stage(stores: JobStores, job_id: str, stage: str) -> None:
     """Write progress of a running job (one the worker just marked running)."""
-    await write_unless_ended(db, job_id, {"progress": progress(stage)})
+    written = await write_unless_ended(stores.db, job_id, {"progress": progress(stage)})
+    await _announced(stores, written)
 
 
 async def mark_succeeded(
-    db: AsyncDatabase, job_id: str, model: dict[str, Any], warnings: list[str]
+    stores: JobStores, job_id: str, model: dict[str, Any], warnings: list[str]
 ) -> dict[str, Any] | None:
-    return await end_job(
-        db,
-        job_id,
-        {
-            "status": JobStatus.succeeded.value,
-            "progress": progress("done"),
-            "finished_at": now(),
-            "model_id": str(model["_id"]),
-            "model_version": model["version"],
-            "metrics": model["metrics"],
-            "warnings": warnings,
-        },
-    )
+    succeeded = {
+        "status": JobStatus.succeeded.value,
+        "progress": progress("done"),
+        "finished_at": now(),
+        "model_id": str(model["_id"]),
+        "model_version": model["version"],
+        "metrics": model["metrics"],
+        "warnings": warnings,
+    }
+    return await _announced(stores, await end_job(stores.db, job_id, succeeded), ended=True)
 
 
 async def mark_failed(
-    db: AsyncDatabase, job_id: str, error_type: str, message: str
+    stores: JobStores, job_id: str, error_type: str, message: str
 ) -> dict[str, Any] | None:
-    return await end_job(
-        db,
-        job_id,
-        {
-            "status": JobStatus.failed.value,
-            "finished_at": now(),
-            "error": {"type": error_type, "message": message[:2000]},
-        },
-    )
+    failed = {
+        "status": JobStatus.failed.value,
+        "finished_at": now(),
+        "error": {"type": error_type, "message": message[:2000]},
+    }
+    return await _announced(stores, await end_job(stores.db, job_id, failed), ended=True)
 
 
-async def mark_cancelled(db: AsyncDatabase, job_id: str) -> dict[str, Any] | None:
-    return await end_job(db, job_id, {"status": JobStatus.cancelled.value, "finished_at": now()})
+async def mark_cancelled(stores: JobStores, job_id: str) -> dict[str, Any] | None:
+    cancelled = {"status": JobStatus.cancelled.value, "finished_at": now()}
+    return await _announced(stores, await end_job(stores.db, job_id, cancelled), ended=True)
 
 
 async def stale_active_jobs(

@@ -168,7 +168,7 @@ async def cancel_job(*, db: AsyncDatabase, redis: ArqRedis, job_id: str) -> dict
     existing = await get_job(db=db, job_id=job_id)
     if existing["status"] not in jobs.ACTIVE:  # also a job that ended before job_endings existed
         raise JobAlreadyEnded(job_id, existing["status"])
-    cancelled = await jobs.mark_cancelled(db, job_id)
+    cancelled = await jobs.mark_cancelled(jobs.StorePair(db, redis), job_id)
     if cancelled is None:  # it ended between our read and our claim
         ended = await get_job(db=db, job_id=job_id)
         raise JobAlreadyEnded(job_id, ended["status"])

@@ -17,20 +17,20 @@ async def new_job(resources: Resources, job_id: str) -> None:
 
 async def test_the_first_ending_wins(resources: Resources) -> None:
     await new_job(resources, "race")
-    assert await jobs.mark_running(resources.db, "race", 1) is not None
-    assert (await jobs.mark_cancelled(resources.db, "race"))["status"] == "cancelled"
-    assert await jobs.mark_succeeded(resources.db, "race", MODEL, []) is None
-    assert await jobs.mark_failed(resources.db, "race", "Late", "too late") is None
+    assert await jobs.mark_running(resources, "race", 1) is not None
+    assert (await jobs.mark_cancelled(resources, "race"))["status"] == "cancelled"
+    assert await jobs.mark_succeeded(resources, "race", MODEL, []) is None
+    assert await jobs.mark_failed(resources, "race", "Late", "too late") is None
     job = await jobs.get_job(resources.db, "race")
     assert (job["status"], job["model_id"], job["error"]) == ("cancelled", None, None)
 
 
 async def test_a_progress_write_after_the_ending_is_undone(resources: Resources) -> None:
     await new_job(resources, "late_stage")
-    await jobs.mark_running(resources.db, "late_stage", 1)
-    ended = await jobs.mark_failed(resources.db, "late_stage", "ValueError", "bad input")
-    await jobs.set_stage(resources.db, "late_stage", "saving")
-    assert await jobs.mark_running(resources.db, "late_stage", 2) is None
+    await jobs.mark_running(resources, "late_stage", 1)
+    ended = await jobs.mark_failed(resources, "late_stage", "ValueError", "bad input")
+    await jobs.set_stage(resources, "late_stage", "saving")
+    assert await jobs.mark_running(resources, "late_stage", 2) is None
     job = await jobs.get_job(resources.db, "late_stage")
     assert job["status"] == "failed" and job["progress"] == ended["progress"]
     assert job["error"] == {"type": "ValueError", "message": "bad input"}
@@ -55,9 +55,9 @@ async def test_an_ending_whose_writer_stopped_is_completed_by_the_next_claim(
     changes = {"status": "cancelled", "finished_at": jobs.now()}
     await resources.db[JOB_ENDINGS].insert_one({"_id": "half_ended", "changes": changes})
     assert (await jobs.get_job(resources.db, "half_ended"))["status"] == "queued"
-    assert (await jobs.mark_running(resources.db, "half_ended", 1))["status"] == "running"
-    await jobs.set_stage(resources.db, "half_ended", "saving")
-    assert await jobs.mark_succeeded(resources.db, "half_ended", MODEL, []) is None
+    assert (await jobs.mark_running(resources, "half_ended", 1))["status"] == "running"
+    await jobs.set_stage(resources, "half_ended", "saving")
+    assert await jobs.mark_succeeded(resources, "half_ended", MODEL, []) is None
     job = await jobs.get_job(resources.db, "half_ended")
     assert (job["status"], job["model_id"]) == ("cancelled", None)
 
@@ -66,15 +66,15 @@ async def test_a_progress_write_landing_between_claim_and_write_is_overwritten(
     resources: Resources,
 ) -> None:
     await new_job(resources, "between")
-    await jobs.mark_running(resources.db, "between", 1)
+    await jobs.mark_running(resources, "between", 1)
     changes = {
         "status": "failed",
         "finished_at": jobs.now(),
         "error": {"type": "E", "message": "m"},
     }
     await resources.db[JOB_ENDINGS].insert_one({"_id": "between", "changes": changes})
-    await jobs.set_stage(resources.db, "between", "saving")  # lands before the ender's write
+    await jobs.set_stage(resources, "between", "saving")  # lands before the ender's write
     await resources.db[JOBS].update_one({"_id": "between"}, {"$set": changes})
-    assert await jobs.mark_running(resources.db, "between", 2) is None
+    assert await jobs.mark_running(resources, "between", 2) is None
     job = await jobs.get_job(resources.db, "between")
     assert (job["status"], job["attempts"], job["error"]["type"]) == ("failed", 1, "E")

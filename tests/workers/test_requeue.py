@@ -86,7 +86,7 @@ async def a_running_job(resources: Resources, job_id: str, *, lease_seconds: flo
     """A job created long ago that a worker marked running under a lease of `lease_seconds`
     (negative: a lease that lapsed), and that the queue has lost (Redis lost its keys)."""
     await an_active_job(resources, job_id, age_seconds=3600)
-    assert await jobs.mark_running(resources.db, job_id, 1, lease_seconds=lease_seconds)
+    assert await jobs.mark_running(resources, job_id, 1, lease_seconds=lease_seconds)
 
 
 async def test_a_running_job_whose_lease_is_renewed_is_never_queued_twice(

@@ -4,6 +4,8 @@
   worker builds);
 - TensorFleet: `POST /train` until the job reads `succeeded`, polling every 10 ms, one warm worker;
 - MLflow (defaults and tuned), run by bench/mlflow_runner.py in MLflow's own venv.
+
+Then figure 1b (bench/waiting.py): the same wait through the client's long poll and its polling.
 """
 
 import time
@@ -18,7 +20,7 @@ import pandas as pd
 from sklearn.datasets import load_iris, load_wine
 
 from app.training.fitting import FitSpec, make_pipeline, split
-from bench import mlflow_bridge
+from bench import mlflow_bridge, waiting
 from bench.stats import difference, ratio, summarize
 
 POLL_SECONDS = 0.010
@@ -153,7 +155,9 @@ def run(
                 warmup=1,
                 work_dir=work_dir / f"mlflow-{variant}",
             )
+    clear_store()
     return {
         "poll_seconds": POLL_SECONDS,
         "cases": {name: case_figures(name, floors[name], fleet[name], mlflow) for name in CASES},
+        "waiting": waiting.run(str(client.base_url), config),
     }

@@ -59,6 +59,15 @@ def test_reports_every_train_figure(quick_run: tuple[dict, str]) -> None:
         assert figures["floor"]["p99_ms"] is not None
 
 
+def test_reports_waiting_by_long_poll_and_by_polling(quick_run: tuple[dict, str]) -> None:
+    waiting = quick_run[0]["train"]["waiting"]
+    assert set(waiting["ways"]) == {"long_poll", "backoff_polling", "poll_10ms"}
+    for way in waiting["ways"].values():
+        assert way["median_ms"] is not None and way["job_reads_per_job"] >= 1
+    assert waiting["long_poll_over_backoff"] is not None
+    assert "#### 1b. Submit and wait with the client" in quick_run[1]
+
+
 def test_quick_mode_says_mlflow_was_skipped(quick_run: tuple[dict, str]) -> None:
     results, stdout = quick_run
     assert results["mlflow"]["available"] is False

@@ -15,9 +15,10 @@ from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
 from tensorfleet.client.errors import connection_failed, error_from_response
 from tensorfleet.client.evaluation import AsyncEvaluationMethods
 from tensorfleet.client.lifecycle import AsyncLifecycle
-from tensorfleet.client.polling import Backoff, dataset_delay, next_delay
+from tensorfleet.client.polling import Backoff, dataset_delay
 from tensorfleet.client.tuning import AsyncTuningMethods
 from tensorfleet.client.upload import Progress, Source, achunks, opened
+from tensorfleet.client.watching import JobWaiter
 from tensorfleet.schemas.datasets import (
     DatasetDetail,
     DatasetPreview,
@@ -72,14 +73,7 @@ class AsyncTensorFleetClient(
 
     async def _send(self, call: Call[T]) -> T:
         try:
-            response = await self._http.request(
-                call.method,
-                call.path,
-                params=call.params,
-                json=call.json,
-                content=call.content,
-                headers=call.headers,
-            )
+            response = await self._http.request(call.method, call.path, **call.send_options())
         except httpx.TransportError as exc:
             raise connection_failed(self.config.base_url, exc) from None
         return call.result(response)
@@ -107,17 +101,21 @@ class AsyncTensorFleetClient(
         timeout: float = 600.0,
         backoff: Backoff = Backoff(),
         on_update: Callable[[JobRead], None] | None = None,
+        long_poll: bool = True,
     ) -> JobRead:
-        """Poll until the job ends and return it (also when it failed or was cancelled);
-        JobWaitTimeout after `timeout` seconds."""
-        deadline, delays = time.monotonic() + timeout, backoff.delays()
+        """Wait until the job ends and return it (also when it failed or was cancelled);
+        JobWaitTimeout after `timeout` seconds. Uses the server's long poll, which answers as
+        soon as the job changes; polls with `backoff` on a server without one, or when
+        `long_poll` is False. `on_update(job)` after each answer."""
+        waiter = JobWaiter(job_id, timeout, backoff, long_poll=long_poll)
         while True:
-            job = await self.get_job(job_id)
+            watched = await self._send(calls.watch_job(job_id, waiter))
             if on_update is not None:
-                on_update(job)
-            if job.status.ended:
-                return job
-            await asyncio.sleep(next_delay(delays, deadline - time.monotonic(), job))
+                on_update(watched.job)
+            if watched.job.status.ended:
+                return watched.job
+            if pause := waiter.pause(watched):
+                await asyncio.sleep(pause)
 
     async def list_datasets(self) -> list[DatasetRead]:
         return await self._send(calls.list_datasets())

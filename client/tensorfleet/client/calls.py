@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from tensorfleet.client.errors import UnexpectedResponse, error_from_response
 from tensorfleet.client.predict import predict_body, predict_path
+from tensorfleet.client.watching import JobWaiter, WatchedJob
 from tensorfleet.schemas.datasets import (
     DatasetDetail,
     DatasetPreview,
@@ -51,6 +52,17 @@ class Call(Generic[T]):
     content: Iterable[bytes] | AsyncIterable[bytes] | None = None
     accept: tuple[int, ...] = (200,)
     headers: dict[str, str] = field(default_factory=dict)
+    timeout: float | None = None  # seconds; None: the client's own
+
+    def send_options(self) -> dict[str, Any]:
+        """The keywords of httpx's `request` this call sets, besides method and path."""
+        options: dict[str, Any] = {
+            "params": self.params,
+            "json": self.json,
+            "content": self.content,
+            "headers": self.headers,
+        }
+        return options | ({"timeout": self.timeout} if self.timeout is not None else {})
 
     def result(self, response: httpx.Response) -> T:
         if response.status_code not in self.accept:
@@ -62,6 +74,10 @@ class Call(Generic[T]):
                 f"{self.method} {self.path}: unexpected response body ({exc.__class__.__name__})",
                 status_code=response.status_code,
             ) from None
+
+
+def watched_job(response: httpx.Response) -> WatchedJob:
+    return WatchedJob(JobRead.model_validate_json(response.content), response.headers.get("etag"))
 
 
 def parsed_as(result_type: Any) -> Callable[[httpx.Response], Any]:
@@ -91,6 +107,17 @@ def train(request: TrainRequest) -> Call[JobSubmitted]:
 
 def get_job(job_id: str) -> Call[JobRead]:
     return Call("GET", f"/jobs/{segment(job_id)}", parsed_as(JobRead))
+
+
+def watch_job(job_id: str, waiter: JobWaiter) -> Call[WatchedJob]:
+    """The long poll: the job once its state differs from the one the waiter saw (an ETag), or
+    after a wait; a plain read once the waiter fell back to polling."""
+    path = f"/jobs/{segment(job_id)}"
+    if not waiter.long_poll:
+        return Call("GET", path, watched_job)
+    headers = {"If-None-Match": waiter.seen} if waiter.seen else {}
+    params, timeout = query(wait=round(waiter.wait(), 3)), waiter.request_timeout()
+    return Call("GET", path, watched_job, params=params, headers=headers, timeout=timeout)
 
 
 def list_jobs(status: JobStatus | str | None, page: int, limit: int) -> Call[JobList]:

@@ -48,7 +48,8 @@ async def promote(worker: WorkerContext, evaluation: dict[str, Any], model: dict
         return None
     owner = evaluation.get("owner") or ""
     by = owner.removeprefix("key:") if owner.startswith("key:") else None
-    change = await set_alias(worker.resources.db, model=model, alias=alias, by=by)
+    resources = worker.resources  # the move emits alias.changed, as every alias write does
+    change = await set_alias(resources.db, redis=resources.redis, model=model, alias=alias, by=by)
     return {"alias": alias, "from_version": change["from_version"], "to_version": model["version"]}
 
 

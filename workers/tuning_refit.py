@@ -102,7 +102,8 @@ async def publish_and_settle(
     worker: WorkerContext, document: dict[str, Any], payload: bytes, metadata: dict[str, Any]
 ) -> None:
     db, bucket = worker.resources.db, worker.resources.gridfs
-    model = await publish_model(db, bucket, payload=payload, metadata=metadata)
+    redis = worker.resources.redis  # model.published, as for a training job's model
+    model = await publish_model(db, bucket, payload=payload, metadata=metadata, redis=redis)
     await settle(worker, document, model)
 
 

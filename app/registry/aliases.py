@@ -17,22 +17,30 @@ API process keeps the history exact.
 
 Every change is then appended to `model_alias_history` with that revision; the alias write
 comes first because it is what callers rely on (a crash in between loses one history line,
-never the alias). Setting an alias to the version it already names records nothing.
+never the alias). Setting an alias to the version it already names records nothing. A
+recorded change then emits `alias.changed` to the webhooks (docs/events.md), so every alias
+write, wherever it is made from, is announced once.
 """
 
 import asyncio
 import contextlib
+import logging
 import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from arq.connections import ArqRedis
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from app.events import emit_event
 from app.registry.exceptions import AliasNotFound
 from app.storage import MODEL_ALIAS_HISTORY, MODEL_ALIASES
+from tensorfleet.schemas.events import EventType
+
+logger = logging.getLogger(__name__)
 
 Document = dict[str, Any]
 
@@ -77,8 +85,20 @@ async def aliases_of(db: AsyncDatabase, *, name: str, version: int) -> list[str]
     return sorted([document["alias"] async for document in cursor])
 
 
+async def _announce(redis: ArqRedis, db: AsyncDatabase, change: Document) -> None:
+    """Emit `alias.changed`; a failure is logged, never undoes the alias write."""
+    fields = ("name", "alias", "from_version", "to_version", "model_id", "revision")
+    data = {key: change[key] for key in fields}
+    data |= {"changed_by": change["by"], "changed_at": change["changed_at"]}
+    try:
+        await emit_event(redis, db, EventType.alias_changed, data)
+    except Exception:
+        name, alias = change["name"], change["alias"]
+        logger.exception("alias %s/%s: could not emit alias.changed", name, alias)
+
+
 async def _record(
-    db: AsyncDatabase, before: Document | None, after: Document, by: str | None
+    db: AsyncDatabase, redis: ArqRedis, before: Document | None, after: Document, by: str | None
 ) -> Document:
     """The change from `before` (None: never existed) to `after`, appended to the history."""
     change = {
@@ -93,6 +113,7 @@ async def _record(
     }
     if change["from_version"] != change["to_version"]:
         await db[MODEL_ALIAS_HISTORY].insert_one(dict(change))
+        await _announce(redis, db, change)
     return change
 
 
@@ -108,7 +129,9 @@ async def _upsert(db: AsyncDatabase, key: str, fields: Document) -> Document | N
         return await aliases.find_one_and_update({"_id": key}, update)
 
 
-async def set_alias(db: AsyncDatabase, *, model: Document, alias: str, by: str | None) -> Document:
+async def set_alias(
+    db: AsyncDatabase, *, redis: ArqRedis, model: Document, alias: str, by: str | None
+) -> Document:
     """Point `alias` of the model's name at this model (its version), in one write. Returns the
     change: name, alias, from_version, to_version, by, changed_at."""
     name, version = model["name"], model["version"]
@@ -122,11 +145,17 @@ async def set_alias(db: AsyncDatabase, *, model: Document, alias: str, by: str |
     }
     async with writing(alias_id(name, alias)):
         before = await _upsert(db, alias_id(name, alias), fields)
-        return await _record(db, before, fields, by)
+        return await _record(db, redis, before, fields, by)
 
 
 async def remove_alias(
-    db: AsyncDatabase, *, name: str, alias: str, by: str | None, version: int | None = None
+    db: AsyncDatabase,
+    *,
+    redis: ArqRedis,
+    name: str,
+    alias: str,
+    by: str | None,
+    version: int | None = None,
 ) -> Document | None:
     """Remove the alias (only while it points at `version`, when given), leaving a tombstone.
     Returns the change, or None when there was nothing (or, with `version`, nothing pointing
@@ -143,7 +172,7 @@ async def remove_alias(
     update = {"$set": fields, "$inc": {"revision": 1}}
     async with writing(alias_id(name, alias)):
         removed = await db[MODEL_ALIASES].find_one_and_update(query, update)
-        return None if removed is None else await _record(db, removed, fields, by)
+        return None if removed is None else await _record(db, redis, removed, fields, by)
 
 
 async def alias_history(

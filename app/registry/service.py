@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from arq.connections import ArqRedis
 from bson import ObjectId
 from bson.errors import InvalidId
 from gridfs import AsyncGridFSBucket
@@ -88,14 +89,14 @@ async def resolve_model(db: AsyncDatabase, ref: ModelRef) -> dict[str, Any]:
 
 
 async def remove_alias(
-    db: AsyncDatabase, *, name: str, alias: str, by: str | None
+    db: AsyncDatabase, *, redis: ArqRedis, name: str, alias: str, by: str | None
 ) -> dict[str, Any]:
     """Remove an alias: AliasNotFound if there is none, AliasInUse while endpoints route
     through it. Returns the change."""
     if routing := await endpoints_through(db, name=name, alias=alias):
         await aliases.get_alias(db, name=name, alias=alias)  # an unknown alias stays a 404
         raise AliasInUse(name, alias, routing)
-    change = await aliases.remove_alias(db, name=name, alias=alias, by=by)
+    change = await aliases.remove_alias(db, redis=redis, name=name, alias=alias, by=by)
     if change is None:
         raise AliasNotFound(f"model {name!r} has no alias {alias!r}")
     return change
@@ -152,7 +153,7 @@ async def list_models(
 
 
 async def release(
-    db: AsyncDatabase, document: dict[str, Any], *, force: bool, by: str | None
+    db: AsyncDatabase, redis: ArqRedis, document: dict[str, Any], *, force: bool, by: str | None
 ) -> list[str]:
     """Free a version for deletion: ModelInUse while endpoints route to it (even forced), or
     aliases point at it (unless forced: then they are removed, and returned)."""
@@ -164,7 +165,9 @@ async def release(
     removed = [
         alias
         for alias in pointing
-        if await aliases.remove_alias(db, name=name, alias=alias, by=by, version=version)
+        if await aliases.remove_alias(
+            db, redis=redis, name=name, alias=alias, by=by, version=version
+        )
     ]
     return removed
 
@@ -173,6 +176,7 @@ async def delete_model(
     db: AsyncDatabase,
     bucket: AsyncGridFSBucket,
     *,
+    redis: ArqRedis,
     model_id: str,
     force: bool = False,
     by: str | None = None,
@@ -180,7 +184,8 @@ async def delete_model(
     """Delete the metadata, then the file; ModelNotFound if it was already gone, ModelInUse
     while aliases or endpoints name it (see `release`). Returns the deleted document with
     `removed_aliases`."""
-    removed = await release(db, await get_model(db, model_id=model_id), force=force, by=by)
+    model = await get_model(db, model_id=model_id)
+    removed = await release(db, redis, model, force=force, by=by)
     # No projection: FerretDB v1.24 does not implement findAndModify's `fields`.
     document = await db[MODELS].find_one_and_delete({"_id": parse_model_id(model_id)})
     if document is None:

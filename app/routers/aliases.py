@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from app.dependencies import DatabaseDep, GridFSDep, InferenceDep
+from app.dependencies import DatabaseDep, GridFSDep, InferenceDep, RedisDep
 from app.inference.exceptions import InferenceError
 from app.registry import aliases, download, service
 from app.registry.exceptions import ModelFileMissing
@@ -82,6 +82,7 @@ async def warm(inference: InferenceDep, document: dict) -> None:
 @router.put("/aliases/{alias}", response_model=AliasChange, responses=NOT_FOUND)
 async def set_alias(
     db: DatabaseDep,
+    redis: RedisDep,
     inference: InferenceDep,
     name: ModelName,
     alias: Alias,
@@ -94,7 +95,9 @@ async def set_alias(
     document = await service.get_model_version(db, name=name, version=body.version)
     if body.warm:
         await warm(inference, document)
-    change = await aliases.set_alias(db, model=document, alias=alias, by=principal.key_id)
+    change = await aliases.set_alias(
+        db, redis=redis, model=document, alias=alias, by=principal.key_id
+    )
     return AliasChange.model_validate(change)
 
 
@@ -104,10 +107,12 @@ async def set_alias(
     responses={**NOT_FOUND, 409: {"description": "Endpoints route through the alias."}},
 )
 async def remove_alias(
-    db: DatabaseDep, name: ModelName, alias: Alias, principal: TrainAccess
+    db: DatabaseDep, redis: RedisDep, name: ModelName, alias: Alias, principal: TrainAccess
 ) -> AliasChange:
     """Remove the alias (the version stays); 409 while endpoints route through it."""
-    change = await service.remove_alias(db, name=name, alias=alias, by=principal.key_id)
+    change = await service.remove_alias(
+        db, redis=redis, name=name, alias=alias, by=principal.key_id
+    )
     return AliasChange.model_validate(change)
 
 

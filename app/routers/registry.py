@@ -201,7 +201,7 @@ async def delete_model(
     (which removes them and answers 200 saying so), and naming the endpoints that route to it
     (whatever `force`: change their routes first)."""
     deleted = await service.delete_model(
-        db, bucket, model_id=model_id, force=force, by=principal.key_id
+        db, bucket, redis=redis, model_id=model_id, force=force, by=principal.key_id
     )
     await inference.forget(redis, model_id)
     if not force:

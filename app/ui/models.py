@@ -152,6 +152,8 @@ async def delete(
     to remove them; every API process stops serving it."""
     principal = await authorize(request, Scope.admin)
     force = form.get("remove_aliases") == "yes"
-    await service.delete_model(db, bucket, model_id=model_id, force=force, by=principal.key_id)
+    await service.delete_model(
+        db, bucket, redis=redis, model_id=model_id, force=force, by=principal.key_id
+    )
     await inference.forget(redis, model_id)
     return RedirectResponse("/ui/models?deleted=1", status.HTTP_303_SEE_OTHER)

@@ -2,16 +2,20 @@
 logged, and delivered again on request."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from arq import Worker
+from prometheus_client import REGISTRY
 
-from app.events import emit_event, signing
+from app.events import emit_event, signing, store
+from app.events.emit import new_delivery
 from app.resources import Resources
 from tests.events.receiver import Receiver
 from tests.events.support import MakeWebhook
 from tests.support import wait_for
+from workers.webhooks import sweep_deliveries
 
 
 async def deliveries(client: httpx.AsyncClient, webhook_id: str) -> list[dict[str, Any]]:
@@ -152,3 +156,55 @@ async def test_one_webhook_gets_events_in_order(
         sent.append(await emit_event(resources.redis, resources.db, event, {"n": number}))
     await ended_deliveries(client, hook["id"], len(sent))
     assert [r.headers["tensorfleet-event-id"] for r in receiver.received()] == sent
+
+
+async def test_a_delivery_the_queue_lost_is_queued_by_the_sweep(
+    client: httpx.AsyncClient,
+    resources: Resources,
+    worker: Worker,
+    receiver: Receiver,
+    make_webhook: MakeWebhook,
+) -> None:
+    """Recorded but never queued (Redis was down at the time): the sweep queues it."""
+    hook = await make_webhook(receiver.url, ["job.failed"])
+    lost = new_delivery(hook["id"], event_id="evt_lost", event="job.failed", body='{"id":"x"}')
+    lost["created_at"] -= timedelta(minutes=5)
+    await store.insert_deliveries(resources.db, [lost])
+    await sweep_deliveries(worker.ctx)
+    (delivery,) = await ended_deliveries(client, hook["id"], 1)
+    assert delivery["id"] == lost["_id"] and delivery["status"] == "succeeded"
+    assert receiver.received()[0].headers["tensorfleet-event-id"] == "evt_lost"
+
+
+async def test_the_sweep_forgets_old_ended_deliveries(
+    client: httpx.AsyncClient, resources: Resources, worker: Worker, make_webhook: MakeWebhook
+) -> None:
+    hook = await make_webhook("http://93.184.215.14/hook", ["job.failed"])
+    old = new_delivery(hook["id"], event_id="evt_old", event="job.failed", body="{}")
+    recent = new_delivery(hook["id"], event_id="evt_new", event="job.failed", body="{}")
+    old |= {"status": "succeeded", "created_at": old["created_at"] - timedelta(days=31)}
+    recent |= {"status": "failed", "created_at": recent["created_at"] - timedelta(days=29)}
+    await store.insert_deliveries(resources.db, [old, recent])
+    await sweep_deliveries(worker.ctx)
+    assert [d["id"] for d in await deliveries(client, hook["id"])] == [recent["_id"]]
+
+
+def delivered(event: str, outcome: str) -> float:
+    labels = {"event": event, "outcome": outcome}
+    return REGISTRY.get_sample_value("webhook_deliveries_total", labels) or 0.0
+
+
+async def test_metrics_count_tries_by_event_and_outcome(
+    client: httpx.AsyncClient,
+    resources: Resources,
+    worker: Worker,
+    receiver: Receiver,
+    make_webhook: MakeWebhook,
+) -> None:
+    before = {o: delivered("drift.detected", o) for o in ("retried", "succeeded")}
+    receiver.script.append(500)
+    hook = await make_webhook(receiver.url, ["drift.detected"])
+    await emit_event(resources.redis, resources.db, "drift.detected", {"model_id": "m"})
+    await ended_deliveries(client, hook["id"], 1)
+    assert delivered("drift.detected", "retried") == before["retried"] + 1
+    assert delivered("drift.detected", "succeeded") == before["succeeded"] + 1

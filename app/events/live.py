@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from redis.asyncio import Redis
@@ -72,7 +72,7 @@ class JobWatcher:
         self.trusted = False
 
     @contextlib.contextmanager
-    def watching(self, job_id: str) -> Any:
+    def watching(self, job_id: str) -> Iterator[Watch]:
         """Register a wait on the job: do this before reading the job, so that no change made
         after the read goes unnoticed."""
         watch = Watch(self)

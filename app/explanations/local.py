@@ -14,8 +14,9 @@ Two exact, additive methods, chosen per estimator (docs/inference.md says why th
   the contributions is the model's score exactly: the prediction for a regressor, the
   decision function (log-odds) of the explained class for a classifier.
 
+Gradient boosting is explained the same way on its raw score (app/explanations/boosting.py).
 Contributions on one-hot columns are summed onto their raw column. A classifier's row explains
-the class predicted for it. Other estimators are refused with the reason.
+the class predicted for it. Other estimators (SVMs) are refused with the reason.
 """
 
 from dataclasses import dataclass
@@ -23,9 +24,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from app.explanations.boosting import boosting_contributions, is_boosting
 from app.explanations.columns import estimator_of, output_owners, per_input, preprocessed
 
-Method = Literal["tree_path", "linear"]
+Method = Literal["tree_path", "boosting_path", "linear"]
 
 
 class NotExplainable(ValueError):
@@ -57,12 +59,14 @@ def explainer_for(model: Any, names: list[str], baseline: dict[str, Any] | None)
         raise NotExplainable(f"the columns of this {kind} cannot be traced to the raw columns")
     if _trees(estimator) is not None:
         return Explainer("tree_path", names, owners, None)
+    if is_boosting(estimator):
+        return Explainer("boosting_path", names, owners, None)
     if getattr(estimator, "coef_", None) is not None:
         if baseline is None:
             raise NotExplainable(f"this {kind} was trained before explanations were stored")
         return Explainer("linear", names, owners, baseline)
     raise NotExplainable(
-        f"explanations cover tree models and linear models; this model is a {kind}"
+        f"explanations cover tree, boosting and linear models; this model is a {kind}"
     )
 
 
@@ -125,8 +129,9 @@ def explain_rows(
 ) -> list[dict[str, Any]]:
     """Per row: the class explained (classifiers), the base value and each column's share."""
     estimator, Z = estimator_of(model), preprocessed(model, X)
-    if explainer.method == "tree_path":
-        base, contributions = tree_contributions(estimator, Z)
+    if explainer.method != "linear":
+        found = tree_contributions if explainer.method == "tree_path" else boosting_contributions
+        base, contributions = found(estimator, Z)
         contributions = per_input(
             np.transpose(contributions, (0, 2, 1)), explainer.owners, len(explainer.names)
         )

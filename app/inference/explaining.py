@@ -3,7 +3,7 @@ model and kept with it in the cache), and the per-request bound on rows.
 
 A request that cannot be explained is refused before anything runs, with a 422 naming the
 `explain` field: more rows than EXPLAIN_MAX_ROWS, or a model no method covers (the message
-says why: an SVM or a gradient boosting model, or a linear model stored before explanations).
+says why: an SVM, or a linear model stored before explanations).
 """
 
 from typing import Any

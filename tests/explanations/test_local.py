@@ -81,5 +81,47 @@ def test_a_linear_model_without_its_baseline_and_an_svm_are_refused_with_the_rea
     with pytest.raises(NotExplainable, match="before explanations"):
         explainer_for(model, NAMES, None)
     svm, insights, _ = trained("svm", Task.classification)
-    with pytest.raises(NotExplainable, match="tree models and linear models; this model is a SVC"):
+    with pytest.raises(
+        NotExplainable, match="tree, boosting and linear models; this model is a SVC"
+    ):
         explainer_for(svm, NAMES, insights["linear_baseline"])
+
+
+def with_gaps(X: Any) -> Any:
+    """Missing numbers and categories, and a category the model never saw."""
+    X = X.copy()
+    X.loc[X.index[::3], "level"] = np.nan
+    X.loc[X.index[1::4], "signal"] = np.nan
+    X.loc[X.index[2::5], "city"] = "Nowhere"
+    return X
+
+
+def test_boosting_contributions_add_up_to_the_raw_score_with_categories_and_gaps() -> None:
+    model, insights, X = trained("gradient_boosting", Task.classification)
+    X = with_gaps(X)
+    predicted = [str(p) for p in model.predict(X)]
+    explainer = explainer_for(model, NAMES, insights["linear_baseline"])
+    rows = explain_rows(explainer, model, X, predicted)
+    assert explainer.method == "boosting_path"
+    margin = model.decision_function(X)  # binary: the second class's log-odds
+    second = np.array(predicted) == str(model.classes_[1])
+    assert explained_total(rows) == pytest.approx(np.where(second, margin, -margin))
+
+
+def test_boosting_contributions_on_more_classes_and_a_regressor() -> None:
+    X, y = decided_by_signal()
+    y = np.where(X["level"] > 6, "high", y)  # three classes
+    spec = FitSpec("gradient_boosting", {}, 0.25, 0, task=Task.classification, columns=COLUMNS)
+    model = joblib.load(io.BytesIO(fit_and_evaluate(spec, X, y).payload))
+    rows_in = with_gaps(X.iloc[:30])
+    predicted = [str(p) for p in model.predict(rows_in)]
+    rows = explain_rows(explainer_for(model, NAMES, None), model, rows_in, predicted)
+    assert explained_total(rows) == pytest.approx(
+        chosen(model, rows_in, model.decision_function(rows_in))
+    )
+    regressor, _, X = trained("gradient_boosting", Task.regression)
+    X = with_gaps(X)
+    rows = explain_rows(
+        explainer_for(regressor, NAMES, None), regressor, X, list(regressor.predict(X))
+    )
+    assert explained_total(rows) == pytest.approx(regressor.predict(X))

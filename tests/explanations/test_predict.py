@@ -114,7 +114,7 @@ async def test_without_explain_the_answer_has_none(
     ("algorithm", "count", "message"),
     [
         ("random_forest", MAX_ROWS + 1, f"at most {MAX_ROWS} rows"),
-        ("svm", 1, "tree models and linear models; this model is a SVC"),
+        ("svm", 1, "tree, boosting and linear models; this model is a SVC"),
     ],
 )
 async def test_what_cannot_be_explained_is_a_422_naming_explain(

@@ -103,7 +103,7 @@ Version = Annotated[int | None, typer.Option(min=1, help="This version of a name
 Alias = Annotated[str | None, typer.Option(help="The version this alias names.")]
 Proba = Annotated[bool, typer.Option("--proba", help="Add class probabilities.")]
 Explain = Annotated[
-    bool, typer.Option("--explain", help="Online: each column's contribution (tree, linear).")
+    bool, typer.Option("--explain", help="Online: each column's contribution (not for SVMs).")
 ]
 Out = Annotated[Path | None, typer.Option(help="Write the predictions here, not to stdout.")]
 Format = Annotated[

@@ -62,8 +62,8 @@ class PredictRequest(BaseModel):
     )
     explain: bool = Field(
         default=False,
-        description="Also return each row's contributions per column (tree and linear models; "
-        "at most EXPLAIN_MAX_ROWS rows).",
+        description="Also return each row's contributions per column (tree, boosting and "
+        "linear models; at most EXPLAIN_MAX_ROWS rows).",
     )
 
     @model_validator(mode="after")
@@ -120,11 +120,11 @@ class PredictResponse(BaseModel):
         default=None,
         description="Per row, each class's probability, when asked for and the model has them.",
     )
-    explanation_method: Literal["tree_path", "linear"] | None = Field(
+    explanation_method: Literal["tree_path", "boosting_path", "linear"] | None = Field(
         default=None,
         description="tree_path: contributions to the predicted class's probability (or the "
-        "prediction); linear: to the model's score (log-odds for logistic regression, the "
-        "prediction for a regressor). Null unless `explain` was asked.",
+        "prediction); boosting_path and linear: to the model's raw score (the predicted "
+        "class's log-odds or logit, or the prediction). Null unless `explain` was asked.",
     )
     explanations: list[RowExplanation] | None = Field(
         default=None, description="Per row, when `explain` was asked."

@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := .tools/uv-venv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup setup-stack kube-checks run test lint bench bench-ui screenshots demo clean-data
+.PHONY: setup setup-stack kube-checks run test lint bench bench-ui bench-drift screenshots demo clean-data
 
 setup-stack: .venv/.synced .tools/bin/ferretdb ## What `make run` needs: the venv, FerretDB, Redis
 	@scripts/ensure-redis.sh
@@ -43,6 +43,9 @@ bench: setup-stack ## Benchmarks against raw scikit-learn and MLflow: bench/RESU
 
 bench-ui: setup-stack ## The UI's models page at 1,000 models against the JSON listing
 	$(PY) -m bench.ui
+
+bench-drift: setup-stack ## Drift report on 100,000 x 20 against Evidently (own venv); predict with sampling on/off
+	$(PY) -m bench.drift
 
 screenshots: setup ## Regenerate docs/ui/*.png from a throwaway stack
 	$(PY) -m tests.ui.screenshots

@@ -236,6 +236,50 @@ class Settings(BaseSettings):
         "is about one chunk, and a cancel stops it within one chunk.",
     )
 
+    # Drift (docs/drift.md): live sampling on the predict path, the report's thresholds, the cron
+    drift_sample_rate: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="Share of predicted rows kept in each model's live sample (0 turns sampling "
+        "off). Sampling costs the predict path a buffer append; rows reach Redis in batches.",
+    )
+    drift_sample_cap: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Rows of live sample kept per model (the latest ones): Redis holds at most "
+        "this many rows (about 20 bytes a value) per model that serves predictions.",
+    )
+    drift_flush_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often sampled rows are pushed to Redis."
+    )
+    drift_min_samples: int = Field(
+        default=100,
+        ge=1,
+        description="Live rows a drift report needs; with fewer it says insufficient_samples.",
+    )
+    drift_psi_threshold: float = Field(
+        default=0.2,
+        gt=0,
+        description="A column drifts when its population stability index is at least this "
+        "(0.1-0.2 is a moderate shift, above 0.2 a large one) and its test's p-value is below "
+        "DRIFT_P_VALUE.",
+    )
+    drift_p_value: float = Field(
+        default=0.05,
+        gt=0,
+        le=1,
+        description="Significance level of the KS (numbers) and chi-squared (categories) tests.",
+    )
+    drift_check_minutes: int = Field(
+        default=10,
+        ge=0,
+        le=60,
+        description="The worker computes and stores every sampled model's drift report at "
+        "minutes divisible by this (exporting gauges, emitting drift.detected); 0 turns it off.",
+    )
+
     # Datasets (uploads are refused with a 4xx, ingest fails naming the limit)
     dataset_max_bytes: int = Field(
         default=200 * 1024 * 1024,

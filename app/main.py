@@ -21,6 +21,7 @@ from app.routers import (
     aliases,
     batch,
     datasets,
+    drift,
     endpoints,
     evaluations,
     health,
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(datasets.router)
     app.include_router(keys.router)
     app.include_router(webhooks.router)
+    app.include_router(drift.router)
     install_ui(app)
     describe_security(app)
     return app

@@ -32,6 +32,8 @@ SERVER_SECRETS = "server_secrets"  # keys the API replicas share, e.g. the curso
 TUNING_JOBS = "tuning_jobs"  # one document per search, `_id` = the tuning id
 TUNING_TRIALS = "tuning_trials"  # one per (tuning_id, number)
 TUNING_ENDINGS = "tuning_endings"  # one per ended search: the claim on its terminal state
+DRIFT_REFERENCES = "drift_references"  # one per model (`_id` is its id): its reference profile
+DRIFT_REPORTS = "drift_reports"  # one per model (`_id` is its id): its latest drift report
 FILES = "fs.files"  # the model files' GridFS bucket (the default one)
 CHUNKS = "fs.chunks"
 EVALUATIONS = "evaluations"  # evaluation jobs and their results
@@ -150,6 +152,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The sweeps: deliveries never handed to the queue, and ended ones past retention.
         IndexModel([("status", ASCENDING), ("created_at", ASCENDING)], name="status_created"),
     ],
+    # The drift sweep's range on creation time (references of models that never appeared).
+    DRIFT_REFERENCES: [IndexModel([("created_at", ASCENDING)], name="created")],
     # The orphan sweep's range on upload time.
     FILES: [IndexModel([("uploadDate", ASCENDING)], name="upload_date")],
     # GridFS's own index (its name and keys as PyMongo makes it) for the dataset files that

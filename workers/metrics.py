@@ -38,3 +38,16 @@ WEBHOOK_DELIVERIES = Counter(
     "later), failed (out of tries), refused (the target is an internal address).",
     ["event", "outcome"],
 )
+DRIFT_PSI = Gauge(
+    "model_drift_psi",
+    "Population stability index of a model's live sample against its training reference, by "
+    'model name, version and column ("(prediction)" for the predictions); set by the drift '
+    "check (DRIFT_CHECK_MINUTES).",
+    ["model", "version", "column"],
+)
+DRIFT_DETECTED = Gauge(
+    "model_drift_detected",
+    "1 when the column drifted at the last drift check (PSI and test over their thresholds), "
+    "else 0; by model name, version and column.",
+    ["model", "version", "column"],
+)

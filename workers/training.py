@@ -19,9 +19,10 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 from app.config import Settings
 from app.datasets import store
+from app.drift.publishing import publish_with_reference
 from app.explanations.insights import store_insights
 from app.explanations.training import ImportanceOptions
-from app.registry.publish import publish_model, unpublish_model
+from app.registry.publish import unpublish_model
 from app.storage import MODELS
 from app.training import jobs
 from app.training.fitting import FitResult, FitSpec, fit_normalised, library_versions
@@ -196,12 +197,13 @@ async def publish_and_settle(worker: WorkerContext, job: StoredJob, fitted: Fitt
     model was stored is unknown, and the next attempt settles the job from what is stored."""
     db, request = worker.resources.db, job.request
     spec, document, result = fitted.spec, fitted.document, fitted.result
-    publishing = publish_model(
+    publishing = publish_with_reference(
         db,
         worker.resources.gridfs,
         payload=result.payload,
         metadata=model_metadata(job, result, spec, document),
         redis=worker.resources.redis,
+        reference=result.reference,
     )
     try:
         model = await alongside(jobs.set_stage(worker.resources, job.id, "saving"), publishing)

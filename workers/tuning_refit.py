@@ -13,8 +13,9 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from app.drift.publishing import publish_with_reference
 from app.events import emit_event
-from app.registry.publish import publish_model, unpublish_model
+from app.registry.publish import unpublish_model
 from app.storage import MODELS
 from app.training.fitting import FitResult, fit_normalised
 from app.tuning import store
@@ -81,7 +82,8 @@ async def tuning_refit(ctx: dict[str, Any], tuning_id: str) -> str:
         await store.mark_failed(db, tuning_id, type(exc).__name__, f"refit of the best: {exc}")
         return "failed"
     metadata = model_metadata(document, version, best, result)
-    await uninterrupted(publish_and_settle(worker, document, result.payload, metadata))
+    published = publish_and_settle(worker, document, result.payload, metadata, result.reference)
+    await uninterrupted(published)
     return "succeeded"
 
 
@@ -99,11 +101,19 @@ async def refit(
 
 
 async def publish_and_settle(
-    worker: WorkerContext, document: dict[str, Any], payload: bytes, metadata: dict[str, Any]
+    worker: WorkerContext,
+    document: dict[str, Any],
+    payload: bytes,
+    metadata: dict[str, Any],
+    reference: dict[str, Any] | None = None,
 ) -> None:
+    """Publish the refitted best with its drift reference (app/drift/publishing.py), then
+    settle the search."""
     db, bucket = worker.resources.db, worker.resources.gridfs
     redis = worker.resources.redis  # model.published, as for a training job's model
-    model = await publish_model(db, bucket, payload=payload, metadata=metadata, redis=redis)
+    model = await publish_with_reference(
+        db, bucket, payload=payload, metadata=metadata, reference=reference, redis=redis
+    )
     await settle(worker, document, model)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arq import Worker, cron
+from arq.cron import CronJob
 
 from app.batch.files import sweep_prediction_files
 from app.config import Settings
@@ -26,6 +27,7 @@ from app.training.queue import (
 )
 from workers.batch import batch_predict
 from workers.context import CONTEXT_KEY, WorkerContext, worker_context
+from workers.drift import check_drift
 from workers.evaluation import evaluate_model
 from workers.health import health_key
 from workers.ingest import ingest_dataset
@@ -39,6 +41,7 @@ from workers.webhooks import deliver_webhook, sweep_deliveries
 logger = logging.getLogger(__name__)
 HEALTH_CHECK_INTERVAL_SECONDS = 10
 SWEEP_MINUTES = set(range(0, 60, 10))
+DRIFT_CHECK_TIMEOUT_SECONDS = 600
 
 
 def make_startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
@@ -85,6 +88,15 @@ async def sweep_predictions(ctx: dict[str, Any]) -> int:
     return await sweep_prediction_files(resources.db, grace_seconds=grace)
 
 
+def drift_cron(settings: Settings) -> list[CronJob]:
+    """The drift check at minutes divisible by DRIFT_CHECK_MINUTES (none when 0)."""
+    every = settings.drift_check_minutes
+    if not every:
+        return []
+    minutes = set(range(0, 60, every))
+    return [cron(check_drift, minute=minutes, second={15}, timeout=DRIFT_CHECK_TIMEOUT_SECONDS)]
+
+
 def build_worker(settings: Settings, **overrides: Any) -> Worker:
     """A Worker for these settings; tests pass burst=True, handle_signals=False and the like."""
     options: dict[str, Any] = {
@@ -101,6 +113,7 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
             cron(sweep_deliveries, second={30}, timeout=30),
             cron(sweep_predictions, minute=SWEEP_MINUTES, second={45}, timeout=60),
             cron(sweep_datasets, minute=SWEEP_MINUTES, second={50}, timeout=60),
+            *drift_cron(settings),
         ],
         "queue_name": settings.queue_name,
         "redis_settings": redis_settings(settings),

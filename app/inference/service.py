@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.config import Settings
+from app.drift.sampling import LiveSampler, live_sampling
 from app.explanations.local import Explainer
 from app.inference.cache import LoadedModel, ModelCache
 from app.inference.events import deletion_listener, publish_deletion
@@ -52,6 +53,7 @@ class Inference:
     bucket: AsyncGridFSBucket
     cache: ModelCache
     executor: ThreadPoolExecutor
+    sampler: LiveSampler
     background: set[asyncio.Task[None]] = field(default_factory=set)  # e.g. shadow predictions
 
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> None:
@@ -61,10 +63,12 @@ class Inference:
         task.add_done_callback(self.background.discard)
 
     async def forget(self, redis: Any, model_id: str) -> None:
-        """A model was deleted here: evict it now, and tell the other API processes."""
+        """A model was deleted here: evict it now, tell the other API processes, drop its
+        live sample."""
         model_id = str(parse_model_id(model_id))
         self.cache.invalidate(model_id)
         await publish_deletion(redis, self.settings.mongodb_db, model_id)
+        await self.sampler.forget(model_id)
 
 
 @contextlib.asynccontextmanager
@@ -78,9 +82,19 @@ async def open_inference(resources: Resources) -> AsyncIterator[Inference]:
         )
 
     cache = ModelCache(max_bytes=settings.model_cache_bytes, loader=loader)
-    inference = Inference(settings, resources.db, resources.gridfs, cache, executor)
+    sampler = LiveSampler(
+        resources.redis,
+        settings.mongodb_db,
+        rate=settings.drift_sample_rate,
+        cap=settings.drift_sample_cap,
+        flush_seconds=settings.drift_flush_seconds,
+    )
+    inference = Inference(settings, resources.db, resources.gridfs, cache, executor, sampler)
     try:
-        async with deletion_listener(resources.redis, settings.mongodb_db, cache):
+        async with (
+            deletion_listener(resources.redis, settings.mongodb_db, cache),
+            live_sampling(sampler),
+        ):
             yield inference
     finally:
         for task in list(inference.background):
@@ -257,6 +271,9 @@ async def answer_with(
     PREDICTION_STAGE_SECONDS.labels("predict").observe(time.perf_counter() - parsed)
     PREDICTIONS.labels(*labels, "ok").inc()
     PREDICTED_ROWS.labels(labels[0]).inc(len(predicted[0]))
+    inference.sampler.offer(
+        model.model_id, model.document.get("drift_reference") is True, X, predicted[0]
+    )
     return Answer(model, ref, predicted)
 
 

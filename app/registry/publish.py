@@ -23,6 +23,7 @@ from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout
 
+from app.drift import store as drift_store
 from app.events import emit_event
 from app.explanations.insights import delete_insights
 from app.storage import MODEL_COUNTERS, MODELS
@@ -105,9 +106,12 @@ async def insert_idempotently(db: AsyncDatabase, candidate: dict[str, Any]) -> b
     raise AssertionError("unreachable")
 
 
-async def insert_with_next_version(db: AsyncDatabase, document: dict[str, Any]) -> dict[str, Any]:
-    """Insert the metadata under the next version of its name, with an `_id` chosen here."""
-    model_id = ObjectId()
+async def insert_with_next_version(
+    db: AsyncDatabase, document: dict[str, Any], model_id: ObjectId | None = None
+) -> dict[str, Any]:
+    """Insert the metadata under the next version of its name, with an `_id` chosen here (or
+    by the caller, who stored something keyed by it first)."""
+    model_id = model_id or ObjectId()
     for _ in range(MAX_VERSION_ATTEMPTS):
         version = await next_version(db, document["name"])
         candidate = document | {"_id": model_id, "version": version}
@@ -142,6 +146,7 @@ async def publish_model(
     payload: bytes,
     metadata: dict[str, Any],
     redis: ArqRedis | None = None,
+    model_id: ObjectId | None = None,
 ) -> dict[str, Any]:
     """Store the file, then the metadata (everything of the model record but ids, size, hash,
     version and created_at, which are set here), then, given `redis`, emit `model.published`
@@ -163,7 +168,7 @@ async def publish_model(
         "created_at": datetime.now(UTC),
     }
     try:
-        stored = await insert_with_next_version(db, document)
+        stored = await insert_with_next_version(db, document, model_id)
     except VersionConflict:
         await bucket.delete(file_id)
         raise
@@ -181,4 +186,5 @@ async def unpublish_model(
     await delete_insights(db, document["_id"])
     with contextlib.suppress(NoFile):
         await bucket.delete(document["file_id"])
+    await drift_store.forget_model(db, document["_id"])
     return result.deleted_count == 1

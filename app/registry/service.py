@@ -18,6 +18,7 @@ from gridfs.errors import NoFile
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.drift import store as drift_store
 from app.explanations.insights import delete_insights
 from app.paging import page_count
 from app.registry import aliases
@@ -195,6 +196,7 @@ async def delete_model(
         await bucket.delete(document["file_id"])
     except NoFile:
         logger.info("model %s had no GridFS file %s left", model_id, document["file_id"])
+    await drift_store.forget_model(db, document["_id"])
     return document | {"removed_aliases": removed}
 
 

@@ -20,6 +20,7 @@ import sklearn
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
+from app.drift.profile import fitted_reference
 from app.explanations.training import ImportanceOptions, importances, linear_baseline, residuals
 from app.training.algorithms import ALGORITHMS, takes_random_state
 from app.training.evaluation import cross_validation, evaluate, json_safe
@@ -60,6 +61,7 @@ class FitResult:
     input_schema: list[dict[str, Any]] = field(default_factory=list)
     importances: dict[str, Any] | None = None  # per original column (app/explanations)
     insights: dict[str, Any] = field(default_factory=dict)  # residual sample, linear baseline
+    reference: dict[str, Any] | None = None  # the drift reference profile (app/drift/profile.py)
 
 
 def library_versions() -> dict[str, str]:
@@ -130,15 +132,17 @@ def fit_and_evaluate(spec: FitSpec, X: pd.DataFrame, y: np.ndarray) -> FitResult
         metrics["residual_quantiles"] = insights.pop("residual_quantiles")
     classes = [str(c) for c in model.classes_] if spec.task is Task.classification else []
     messages = sorted({f"{w.category.__name__}: {_first_line(w.message)}" for w in caught})
+    columns, classifier = feature_columns(spec, X), spec.task is Task.classification
     return FitResult(
         serialise(model),
         json_safe(model.named_steps["model"].get_params(deep=False)),
         metrics,
         classes,
         messages,
-        input_schema(model, feature_columns(spec, X)),
+        input_schema(model, columns),
         explained,
         insights,
+        fitted_reference(model, columns, [X_train, X_test], classifier),
     )
 
 

@@ -7,7 +7,14 @@ from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.dependencies import CursorCodecDep, DatabaseDep, GridFSDep, InferenceDep, RedisDep
+from app.dependencies import (
+    CursorCodecDep,
+    DatabaseDep,
+    GridFSDep,
+    InferenceDep,
+    RedisDep,
+    SettingsDep,
+)
 from app.evaluation import store as evaluation_store
 from app.explanations.insights import read_insights
 from app.gridfs_chunks import iter_chunks
@@ -15,7 +22,7 @@ from app.registry import aliases, download, service
 from app.registry.listing import ModelFilter
 from app.security.schemas import Scope
 from app.storage import CHUNKS
-from app.ui import modelviews
+from app.ui import driftview, modelviews
 from app.ui.rendering import render
 from app.ui.session import CheckedForm, UIRefusal, Viewer, authorize
 from tensorfleet.schemas.aliases import AliasRead
@@ -92,6 +99,8 @@ async def model_page(
     request: Request,
     principal: Viewer,
     db: DatabaseDep,
+    redis: RedisDep,
+    settings: SettingsDep,
     cursors: CursorCodecDep,
     model_id: ModelId,
 ) -> Response:
@@ -113,6 +122,7 @@ async def model_page(
     found, total = await evaluation_store.list_evaluations(db, evaluated, limit=EVALUATIONS_SHOWN)
     context |= {"evaluations": [EvaluationRead.from_document(e) for e in found]}
     context |= {"evaluations_total": total}
+    context |= await driftview.drift_section(db, redis, settings, document)
     return render(request, "model.html", context, principal=principal)
 
 

@@ -1,7 +1,8 @@
 """`tensorfleet`: the command line of the TensorFleet API (typer, rich).
 
 Exit codes: 0 success, 1 the server answered with an error or could not be reached, 2 bad
-arguments, 3 the job failed or was cancelled, 4 gave up waiting for a job.
+arguments, 3 the job failed or was cancelled, 4 gave up waiting for a job, 5 the model
+drifted (`drift --fail-on-drift`).
 """
 
 import sys
@@ -14,6 +15,7 @@ from tensorfleet.cli import (
     batch,
     datasets,
     demo,
+    drift,
     endpoints,
     evaluation,
     predict,
@@ -68,6 +70,7 @@ app.command()(training.algorithms)
 app.command()(predict.predict)
 app.command()(evaluation.evaluate)
 app.command()(evaluation.evaluations)
+app.command()(drift.drift)
 app.command()(registry.stats)
 app.command()(registry.health)
 app.command()(demo.demo)

@@ -25,6 +25,7 @@ from tensorfleet.schemas.datasets import (
     DatasetVersionDeleted,
     DatasetVersionRead,
 )
+from tensorfleet.schemas.drift import DriftReport
 from tensorfleet.schemas.health import HealthRead
 from tensorfleet.schemas.inference import PredictResponse
 from tensorfleet.schemas.registry import ModelDeleted, ModelList, ModelRead, StatisticsRead
@@ -249,6 +250,10 @@ class AsyncTensorFleetClient(
             model, rows, version=version, alias=alias, probabilities=probabilities, explain=explain
         )
         return await self._send(call)
+
+    async def drift(self, model_id: str) -> DriftReport:
+        """The model's drift report: each column's and the predictions' PSI, test and flag."""
+        return await self._send(calls.model_drift(model_id))
 
     async def statistics(self) -> StatisticsRead:
         return await self._send(calls.statistics())

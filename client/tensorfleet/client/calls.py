@@ -18,6 +18,7 @@ from tensorfleet.schemas.datasets import (
     DatasetVersionDeleted,
     DatasetVersionRead,
 )
+from tensorfleet.schemas.drift import DriftReport
 from tensorfleet.schemas.health import HealthRead
 from tensorfleet.schemas.inference import PredictResponse
 from tensorfleet.schemas.registry import (
@@ -241,6 +242,10 @@ def predict(
     path = predict_path(model, version, segment, alias)
     body = predict_body(rows, probabilities, explain)
     return Call("POST", path, parsed_as(PredictResponse), json=body)
+
+
+def model_drift(model_id: str) -> Call[DriftReport]:
+    return Call("GET", f"{MODELS}/{segment(model_id)}/drift", parsed_as(DriftReport))
 
 
 def statistics() -> Call[StatisticsRead]:

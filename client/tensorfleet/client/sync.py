@@ -24,6 +24,7 @@ from tensorfleet.schemas.datasets import (
     DatasetVersionDeleted,
     DatasetVersionRead,
 )
+from tensorfleet.schemas.drift import DriftReport
 from tensorfleet.schemas.health import HealthRead
 from tensorfleet.schemas.inference import PredictResponse
 from tensorfleet.schemas.registry import ModelDeleted, ModelList, ModelRead, StatisticsRead
@@ -241,6 +242,10 @@ class TensorFleetClient(Lifecycle, TuningMethods, BatchPredictions, EvaluationMe
             model, rows, version=version, alias=alias, probabilities=probabilities, explain=explain
         )
         return self._send(call)
+
+    def drift(self, model_id: str) -> DriftReport:
+        """The model's drift report: each column's and the predictions' PSI, test and flag."""
+        return self._send(calls.model_drift(model_id))
 
     def statistics(self) -> StatisticsRead:
         return self._send(calls.statistics())

@@ -1,0 +1,40 @@
+"""A model's drift report over HTTP: computed on request from its reference and live sample.
+
+HTTP only: the model is found (404 otherwise) and app.drift.service computes the report.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from fastapi import status as http
+
+from app.dependencies import DatabaseDep, RedisDep, SettingsDep
+from app.drift.service import drift_report
+from app.registry import service
+from app.security.deps import requires_read
+from tensorfleet.schemas.drift import DriftReport
+
+router = APIRouter(prefix="/api/v1", tags=["drift"])
+ModelId = Annotated[str, Path(min_length=1, max_length=64, description="The model id.")]
+
+
+async def valid_model(db: DatabaseDep, model_id: ModelId) -> dict[str, Any]:
+    return await service.get_model(db, model_id=model_id)
+
+
+@router.get(
+    "/models/{model_id}/drift",
+    response_model=DriftReport,
+    status_code=http.HTTP_200_OK,
+    responses={404: {"description": "No model with this id (or a malformed id)."}},
+    dependencies=[requires_read],
+)
+async def model_drift(
+    model: Annotated[dict[str, Any], Depends(valid_model)],
+    db: DatabaseDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+) -> DriftReport:
+    """Each input column's and the predictions' drift: the live sample against the reference
+    profile taken at training (PSI, KS or chi-squared, drifted flags; docs/drift.md)."""
+    return DriftReport.model_validate(await drift_report(db, redis, settings, model))

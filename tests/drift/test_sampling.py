@@ -1,0 +1,34 @@
+"""The predict path's buffer stays bounded between flushes and keeps the newest rows."""
+
+import json
+
+import numpy as np
+
+from app.drift.sampling import LiveSampler, Pending, encode
+
+
+def test_buffer_keeps_at_most_the_cap_newest_rows() -> None:
+    pending = Pending()
+    for batch in range(50):
+        rows = np.full((40, 2), float(batch))
+        pending.add(rows, [str(batch)] * 40, None, cap=100)
+        assert pending.rows < 100 + 40  # never more than one entry beyond the cap
+    lines = encode(pending, cap=100)
+    assert len(lines) == 100
+    assert [json.loads(line)[-1] for line in lines] == ["47"] * 20 + ["48"] * 40 + ["49"] * 40
+
+
+def test_rate_keeps_about_that_share_of_rows() -> None:
+    sampler = LiveSampler(redis=None, database="db", rate=0.25, cap=1_000_000)  # type: ignore[arg-type]
+    for _ in range(400):
+        sampler.offer("m", True, np.zeros((10, 1)), ["x"] * 10)
+    kept = sampler._pending["m"].rows
+    assert 800 <= kept <= 1200  # 4,000 rows at 0.25: 1,000 expected, sd about 27
+
+
+def test_models_without_reference_or_rate_zero_are_not_buffered() -> None:
+    sampler = LiveSampler(redis=None, database="db", rate=1.0, cap=10)  # type: ignore[arg-type]
+    sampler.offer("old", False, np.zeros((1, 1)), ["x"])
+    off = LiveSampler(redis=None, database="db", rate=0.0, cap=10)  # type: ignore[arg-type]
+    off.offer("new", True, np.zeros((1, 1)), ["x"])
+    assert not sampler._pending and not off._pending

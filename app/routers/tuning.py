@@ -31,6 +31,10 @@ def tuning_location(tuning_id: str) -> str:
     responses={
         409: {"description": "A search with this tuning_id exists."},
         422: {"description": "Invalid field (named in `detail[].loc`)."},
+        429: {
+            "description": "A rate limit, or the caller's cap on active searches "
+            "(MAX_ACTIVE_JOBS_PER_KEY), is reached."
+        },
         503: {"description": "The queue did not take the search; submit it again."},
     },
 )

@@ -17,7 +17,8 @@ from app.paging import page_count
 from app.training import queue
 from app.training.algorithms import ALGORITHMS, algorithms_for
 from app.training.bounds import merged_bounds
-from app.training.exceptions import InvalidTrainingRequest, QueueUnavailable
+from app.training.exceptions import InvalidTrainingRequest, QueueUnavailable, TooManyActiveJobs
+from app.training.jobs import count_active_jobs
 from app.training.service import check_split
 from app.training.tasks import Task
 from app.tuning import store
@@ -139,10 +140,16 @@ async def new_tuning(
 async def submit_tuning(
     *, db: AsyncDatabase, redis: ArqRedis, settings: Settings, request: TuningRequest, owner: str
 ) -> dict[str, Any]:
-    """Validate, record the search, queue its first step. Should the queue fail, the record
-    is withdrawn and the answer is a 503 (a step that still arrives finds no search)."""
+    """Validate, record the search, queue its first step. A caller with its cap of active
+    searches (MAX_ACTIVE_JOBS_PER_KEY, counted apart from training jobs) gets a 429. Should the
+    queue fail, the record is withdrawn and the answer is a 503 (a step that still arrives
+    finds no search)."""
     document = await new_tuning(db, settings, request, owner)
     await store.insert_tuning(db, document)
+    cap = settings.max_active_jobs_per_key
+    if cap and await count_active_jobs(db, owner, store.TUNING) > cap:
+        await store.delete_tuning(db, document["_id"])
+        raise TooManyActiveJobs(cap)
     try:
         await queue.enqueue_tuning_step(redis, document["_id"], reason="start")
     except (RedisError, OSError) as exc:

@@ -13,7 +13,7 @@ from tests.tuning.support import search
 
 @pytest.fixture(scope="module")
 def settings(settings_factory: SettingsFactory) -> Settings:
-    return settings_factory(tuning_max_trials=50, tuning_max_seconds=600)
+    return settings_factory(tuning_max_trials=50, tuning_max_seconds=600, max_active_jobs_per_key=1)
 
 
 def space(**dimensions: dict[str, Any]) -> dict[str, Any]:
@@ -63,3 +63,13 @@ async def test_a_bad_search_is_refused_naming_the_field(
 async def test_an_unknown_or_ended_search_is_named(client: httpx.AsyncClient) -> None:
     assert (await client.get("/tuning/nope")).status_code == 404
     assert (await client.post("/tuning/nope/cancel")).status_code == 404
+
+
+async def test_a_caller_with_its_cap_of_active_searches_gets_a_429(
+    client: httpx.AsyncClient, resources: Resources
+) -> None:
+    first = await client.post("/tuning", json=search())  # no worker here: it stays queued
+    assert first.status_code == 202, first.text
+    second = await client.post("/tuning", json=search())
+    assert second.status_code == 429 and second.json()["cap"] == 1
+    assert await resources.db["tuning_jobs"].count_documents({}) == 1

@@ -326,7 +326,11 @@ def tuning_section(tun: dict[str, Any]) -> list[str]:
         "",
         *table(header, rows),
         "",
-        f"Per-trial overhead over the floor: {ms(tun['overhead_ms_per_trial'])} ms; speed-up "
+        f"Per-trial overhead over the floor: {ms(tun['overhead_ms_per_trial'])} ms; measured "
+        f"inside the one-worker run (a trial job beyond its cross-validation, "
+        f"{ms(tun['workers_1']['in_job_overhead_ms_median'])} ms median, plus the gap to the "
+        f"next trial, {ms(tun['workers_1']['gap_ms_median'])} ms median): "
+        f"{ms(tun['overhead_ms_per_trial_in_run'])} ms; speed-up "
         f"from 1 to 2 workers: {x(tun['speedup_2_over_1'])}x. After the last trial, the refit "
         f"and registration of the best took {refits}.",
     ]
@@ -334,8 +338,10 @@ def tuning_section(tun: dict[str, Any]) -> list[str]:
 
 def tuning_targets(tun: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     over, speedup = tun["overhead_ms_per_trial"], tun["speedup_2_over_1"]
+    in_run = tun["overhead_ms_per_trial_in_run"]
     return [
         ("tuning: per-trial overhead < 50 ms", f"{ms(over)} ms", over < 50),
+        ("tuning: per-trial overhead < 50 ms (in the run)", f"{ms(in_run)} ms", in_run < 50),
         ("tuning: 2 workers ≥ 1.7x 1 worker", f"{x(speedup)}x", speedup >= 1.7),
     ]
 

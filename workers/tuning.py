@@ -259,6 +259,7 @@ async def record_trial(
         "intermediate": outcome.intermediate,
         "score": outcome.score,
         "fit_seconds": outcome.fit_seconds,
+        "cv_seconds": outcome.cv_seconds,
         "duration_seconds": round(seconds, 6),
         "error": outcome.error,
     }

@@ -47,6 +47,7 @@ class TrialOutcome:
     fold_scores: list[float] = field(default_factory=list)
     intermediate: list[float] = field(default_factory=list)  # running means, fold by fold
     fit_seconds: float = 0.0
+    cv_seconds: float = 0.0  # the whole trial in the fit process: reading, splitting, folds
     error: str | None = None
 
     @property
@@ -99,6 +100,7 @@ def cross_validate_with_pruning(
 
 def run_trial(spec: TrialSpec, payload: bytes, features: list[str], target: str) -> TrialOutcome:
     """Cross-validate the configuration on the training split of a dataset's normalised copy."""
+    started = time.perf_counter()
     X, y = training_frame(payload, features, target)
     X_train, _, y_train, _ = split(spec.fit, X, y)
     outcome = TrialOutcome("complete")
@@ -111,6 +113,7 @@ def run_trial(spec: TrialSpec, payload: bytes, features: list[str], target: str)
         except Exception as exc:
             outcome.state, outcome.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
     outcome.fit_seconds = round(outcome.fit_seconds, 6)
+    outcome.cv_seconds = round(time.perf_counter() - started, 6)
     if any(not np.isfinite(s) for s in outcome.fold_scores) and outcome.state != "failed":
         outcome.state, outcome.error = "failed", "a fold's score was not a finite number"
     return outcome

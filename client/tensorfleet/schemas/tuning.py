@@ -162,6 +162,9 @@ class TrialRead(BaseModel):
     fold_scores: list[float | None] = Field(default_factory=list)
     score: float | None = Field(default=None, description="Mean of the fold scores.")
     fit_seconds: float | None = Field(default=None, description="Time spent fitting folds.")
+    cv_seconds: float | None = Field(
+        default=None, description="The whole cross-validation in the fit process."
+    )
     duration_seconds: float | None = Field(default=None, description="The trial job, end to end.")
     error: str | None = None
     worker: str | None = None

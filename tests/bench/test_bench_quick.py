@@ -8,9 +8,10 @@ import pytest
 
 from tests.support import PROJECT, base_env
 
-# The quick run starts a whole stack and runs five sections: on a busy 2-core machine it has
-# taken over 300 s (the suite's default timeout), so its module gets more.
-pytestmark = pytest.mark.timeout(600)
+# The quick run starts a whole stack and runs every section (the tuning one starts three more
+# workers): on a busy 2-core machine it has taken over 300 s (the suite's default timeout), so
+# its module gets more.
+pytestmark = pytest.mark.timeout(900)
 
 TRAIN_CASES = {"iris_logistic_regression", "iris_random_forest_100", "wine_svm"}
 TRAIN_FIGURES = {
@@ -35,7 +36,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
         env=base_env(),
         capture_output=True,
         text=True,
-        timeout=540,
+        timeout=840,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]

@@ -5,10 +5,12 @@ slot while they queue behind it; with WORKER_MAX_JOBS=1 on every replica, the tr
 run (a deadlock). So a search is driven by steps, each a few reads and writes that never wait:
 a step records the search as running, asks Optuna for trials until TUNING_MAX_IN_FLIGHT are
 open, queues each as a job, and either queues the refit (budget spent, no trial open) or queues
-the next step. A trial that ends queues a step at once (`after:<n>`), so the next trial is asked
-for without delay; a heartbeat step every TUNING_HEARTBEAT_SECONDS (`beat:<slot>`, one per
-slot) checks the time budget and recovers trials the queue lost. Steps may run twice or side by
-side: a trial's number is unique, so a second step never adds a trial twice.
+the next step. A trial that ends takes a step itself, beside the next job (as a job of its own,
+`after:<n>`, only should that fail), so the next trial is asked for without delay and the
+worker's slot goes straight to the trial already queued; a heartbeat step every
+TUNING_HEARTBEAT_SECONDS (`beat:<slot>`, one per slot) checks the time budget and recovers
+trials the queue lost (also those whose step was lost with its worker). Steps may run twice or
+side by side: a trial's number is unique, so a second step never adds a trial twice.
 
 Every job here is at-least-once and idempotent, like a training job: a trial that ended is not
 run again, and a refit whose model was published settles the search from it.

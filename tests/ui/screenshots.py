@@ -42,18 +42,42 @@ def train_models(url: str) -> list[str]:
     return [wait_for(url, job_id) for job_id in job_ids]
 
 
-def upload_customers(url: str) -> None:
+def upload_customers(url: str, name: str = "customers", target: str = "churned") -> None:
     """A table with an identifier, categories and gaps, ingested before the photographs."""
-    params = {"name": "customers", "target": "churned"}
+    params = {"name": name, "target": target}
     body = csv_bytes(customers())
     httpx.post(f"{url}/datasets", params=params, content=body, headers=ADMIN, timeout=30)
     for _ in range(600):
-        version = httpx.get(f"{url}/datasets/customers/versions/1", headers=ADMIN, timeout=30)
+        version = httpx.get(f"{url}/datasets/{name}/versions/1", headers=ADMIN, timeout=30)
         if version.json()["status"] != "ingesting":
             assert version.json()["status"] == "ready", version.json()
             return
         time.sleep(0.2)
-    raise TimeoutError("customers")
+    raise TimeoutError(name)
+
+
+def regressor_evaluated(url: str, classifier_id: str) -> str:
+    """A ridge model on the customers' spend (its page draws residuals), and an evaluation of
+    it and of the first classifier (listed on their pages); the regressor's id."""
+    upload_customers(url, "customer-spend", "spend")
+    body = {"dataset_name": "customer-spend", "algorithm": "ridge", "model_name": "spend"}
+    response = httpx.post(f"{url}/train", json=body, headers=ADMIN, timeout=30)
+    regressor = wait_for(url, response.raise_for_status().json()["job_id"])
+    for model_id, dataset, bound in (
+        (regressor, "customer-spend", {"rmse": {"max": 10}}),
+        (classifier_id, "iris", {"accuracy": {"min": 0.9}}),
+    ):
+        body = {"dataset_name": dataset, "thresholds": bound, "promote": "production"}
+        path = f"{url}/api/v1/models/{model_id}/evaluations"
+        evaluation = httpx.post(path, json=body, headers=ADMIN, timeout=30).raise_for_status()
+        for _ in range(600):
+            found = httpx.get(
+                f"{url}/api/v1/evaluations/{evaluation.json()['id']}", headers=ADMIN, timeout=30
+            )
+            if found.json()["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.2)
+    return regressor
 
 
 def wait_for(url: str, job_id: str) -> str:
@@ -67,12 +91,15 @@ def wait_for(url: str, job_id: str) -> str:
 
 
 async def photograph(browser: Browser, live: Live, model_ids: list[str]) -> None:
+    """`model_ids`: the classifiers, then the regressor."""
+    *model_ids, regressor = model_ids
     shots = {
         "dashboard": "/ui",
         "jobs": "/ui/jobs",
         "train": "/ui/train",
         "models": "/ui/models",
         "model": f"/ui/models/{model_ids[0]}",
+        "model-regression": f"/ui/models/{regressor}",
         "compare": "/ui/models/compare?" + "&".join(f"id={i}" for i in model_ids[1:]),
         "datasets": "/ui/datasets",
         "dataset": "/ui/datasets/customers",
@@ -111,6 +138,7 @@ async def main() -> None:
             with live_service(settings, Path(root)) as live:
                 upload_customers(live.url)
                 model_ids = train_models(live.url)
+                model_ids.append(regressor_evaluated(live.url, model_ids[0]))
                 async with chromium() as browser:
                     await photograph(browser, live, model_ids)
         finally:

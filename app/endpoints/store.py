@@ -41,6 +41,11 @@ async def list_endpoints(db: AsyncDatabase) -> list[Document]:
     return await db[ENDPOINTS].find({}, sort=[("_id", 1)]).to_list()
 
 
+async def endpoints_of(db: AsyncDatabase, *, model: str) -> list[Document]:
+    """The endpoints whose routes name versions of this model name (by the `model` index)."""
+    return await db[ENDPOINTS].find({"model": model}, sort=[("_id", 1)]).to_list()
+
+
 async def delete_endpoint(db: AsyncDatabase, *, name: str) -> None:
     if (await db[ENDPOINTS].delete_one({"_id": name})).deleted_count == 0:
         raise EndpointNotFound(name)

@@ -15,6 +15,7 @@ from app.dependencies import (
     RedisDep,
     SettingsDep,
 )
+from app.endpoints import store as endpoint_store
 from app.evaluation import store as evaluation_store
 from app.explanations.insights import read_insights
 from app.gridfs_chunks import iter_chunks
@@ -26,6 +27,7 @@ from app.ui import driftview, modelviews
 from app.ui.rendering import render
 from app.ui.session import CheckedForm, UIRefusal, Viewer, authorize
 from tensorfleet.schemas.aliases import AliasRead
+from tensorfleet.schemas.endpoints import EndpointRead
 from tensorfleet.schemas.evaluation import EvaluationRead
 from tensorfleet.schemas.registry import ModelList, ModelRead, ModelSort, SortOrder
 from tensorfleet.schemas.training import IDENTIFIER_PATTERN
@@ -117,6 +119,8 @@ async def model_page(
     context: dict[str, Any] = {"model": ModelRead.from_document(document), "versions": versions}
     named = await aliases.list_aliases(db, name=document["name"])
     context["aliases"] = [AliasRead.from_document(a) for a in named]
+    routing = await endpoint_store.endpoints_of(db, model=document["name"])
+    context["endpoints"] = [EndpointRead.from_document(e) for e in routing]
     context |= modelviews.charts(document, await read_insights(db, document["_id"]))
     evaluated = str(document["_id"])
     found, total = await evaluation_store.list_evaluations(db, evaluated, limit=EVALUATIONS_SHOWN)

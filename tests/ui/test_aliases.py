@@ -57,3 +57,15 @@ async def test_the_ui_deletes_an_aliased_version_when_told_to_remove_its_aliases
     assert response.status_code == 303
     assert (await client.get(f"/api/v1/models/{model['_id']}", headers=ADMIN)).status_code == 404
     assert (await client.get(path, headers=ADMIN)).status_code == 404
+
+
+async def test_the_model_page_lists_the_endpoints_routing_its_name(
+    client: httpx.AsyncClient, reader: httpx.AsyncClient, make_model: MakeModel
+) -> None:
+    one, two = await make_model(name="ui-routed"), await make_model(name="ui-routed")
+    routes = [{"version": one["version"], "weight": 3}, {"version": two["version"], "weight": 1}]
+    body = {"model": "ui-routed", "routes": routes, "shadow": {"version": two["version"]}}
+    assert (await client.put("/api/v1/endpoints/ui-ab", json=body, headers=ADMIN)).is_success
+    page = (await reader.get(f"/ui/models/{one['_id']}")).text
+    assert "<code>ui-ab</code>" in page
+    assert f"v{one['version']} 75.0%, v{two['version']} 25.0%" in page

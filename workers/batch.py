@@ -32,6 +32,7 @@ from app.inference.exceptions import InferenceError
 from app.inference.loading import load_model
 from app.registry.exceptions import RegistryError
 from app.registry.service import get_model
+from app.storage import CHUNKS
 from tensorfleet.schemas.batch import BatchPredictRequest
 from workers.context import WorkerContext, job_attempt, worker_context
 from workers.ingest import download
@@ -83,6 +84,7 @@ async def load_inputs(run: Run, directory: Path) -> tuple[Any, BatchPlan, Path]:
     plan = plan_batch(model, version, request, settings.batch_predict_max_rows)
     estimator = await load_model(
         run.worker.resources.gridfs,
+        run.db[CHUNKS],
         model,
         max_bytes=settings.model_cache_bytes,
         executor=run.threads,

@@ -20,6 +20,7 @@ from app.inference.loading import read_model_file
 from app.registry.aliases import set_alias
 from app.registry.exceptions import ModelNotFound
 from app.registry.service import get_model
+from app.storage import CHUNKS
 from workers.context import WorkerContext, job_attempt, worker_context
 from workers.training import load_dataset
 
@@ -32,7 +33,11 @@ async def measure(worker: WorkerContext, evaluation: dict[str, Any], model: dict
     version, payload = await load_dataset(
         worker, evaluation["dataset_name"], evaluation["dataset_version"]
     )
-    model_file = (await read_model_file(worker.resources.gridfs, model), model["sha256"])
+    resources = worker.resources
+    model_file = (
+        await read_model_file(resources.gridfs, resources.db[CHUNKS], model),
+        model["sha256"],
+    )
     await store.advance(db, evaluation["_id"], {"progress": store.progress("evaluating")})
     columns, target = model_input(model).names, version["target_column"]
     args = ((*model_file, str(model["_id"])), payload, columns, target, evaluation["task"])

@@ -35,6 +35,7 @@ from app.registry import aliases
 from app.registry.exceptions import ModelNotFound
 from app.registry.service import get_model, parse_model_id, resolve_model
 from app.resources import Resources
+from app.storage import CHUNKS
 from tensorfleet.schemas.inference import (
     ModelAnswered,
     ModelRef,
@@ -78,7 +79,11 @@ async def open_inference(resources: Resources) -> AsyncIterator[Inference]:
 
     async def loader(document: dict[str, Any]) -> Any:
         return await load_model(
-            resources.gridfs, document, max_bytes=settings.model_cache_bytes, executor=executor
+            resources.gridfs,
+            resources.db[CHUNKS],
+            document,
+            max_bytes=settings.model_cache_bytes,
+            executor=executor,
         )
 
     cache = ModelCache(max_bytes=settings.model_cache_bytes, loader=loader)

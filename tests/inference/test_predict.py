@@ -1,7 +1,10 @@
 """Online predictions from a registered model: the four payload formats, one response shape,
 by id and by name, against what the stored estimator itself answers."""
 
+import io
+
 import httpx
+import joblib
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
@@ -96,3 +99,19 @@ async def test_metrics_count_predictions_and_time_each_stage(
         assert f'prediction_stage_seconds_count{{stage="{stage}"}}' in text
     assert 'model_cache_events_total{event="load"}' in text
     assert "model_cache_bytes " in text
+
+
+async def test_a_model_larger_than_one_store_message_answers(
+    client: httpx.AsyncClient, make_model: MakeModel
+) -> None:
+    """An 80 MB file. Read through GridOut, the cursor's first batch is 101 chunks (26 MB) and
+    the next is all the rest, past FerretDB's 48 MB message: the read failed (ProtocolError).
+    Read a few chunks per round trip, the model loads and answers."""
+    estimator = stored_estimator()
+    estimator.padding_ = np.random.default_rng(0).bytes(80 * 2**20)  # kept by pickle, not used
+    buffer = io.BytesIO()
+    joblib.dump(estimator, buffer)
+    model = await make_model(name="iris-large", payload=buffer.getvalue())
+    response = await client.post(f"/api/v1/models/{model['_id']}/predict", json={"inputs": ROWS})
+    assert response.status_code == 200, response.text
+    assert response.json()["predictions"] == expected(ROWS)

@@ -48,6 +48,8 @@ def test_the_bash_blocks(live: Server, tmp_path: Path) -> None:
     assert "classification 300 rows; features: ['age', 'plan', 'city', 'member', 'spend']" in out
     assert "customer_id categorical missing 0 identifier-like" in out
     assert "regression: R2 0.9" in out
+    batch = (tmp_path / "churn_predictions.csv").read_text().splitlines()
+    assert batch[0] == '"customer_id","prediction","proba_no","proba_yes"' and len(batch) == 301
     assert "deleted dataset customers_cli v1" in out and "customer_id" in out
     predictions = next(line for line in out.splitlines() if line.startswith("predictions:"))
     assert set(predictions.split(":", 1)[1].strip(" []").replace("'", "").split(", ")) <= {

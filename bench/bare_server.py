@@ -4,7 +4,8 @@
 
 POST /predict/NAME takes the same body as the others ({"dataframe_split": {"columns", "data"}}) and
 answers {"predictions": [...]}: no checks, no cache, no metrics, the least a server can do
-(predicting on the event loop, as the fastest such endpoint would).
+(predicting on the event loop, as the fastest such endpoint would). A pipeline fitted on named
+columns (the uploaded table's models) gets a DataFrame of the body's columns, as it needs.
 """
 
 import sys
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 
 import joblib
 import numpy as np
+import pandas as pd
 import uvicorn
 from fastapi import Body, FastAPI
 
@@ -21,8 +23,12 @@ def make_app(models: dict[str, Any]) -> FastAPI:
 
     @app.post("/predict/{name}")
     async def predict(name: str, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-        rows = np.asarray(body["dataframe_split"]["data"], dtype=np.float64)
-        return {"predictions": [str(p) for p in models[name].predict(rows).tolist()]}
+        split, model = body["dataframe_split"], models[name]
+        if hasattr(model, "feature_names_in_"):
+            rows: Any = pd.DataFrame(split["data"], columns=split["columns"])
+        else:
+            rows = np.asarray(split["data"], dtype=np.float64)
+        return {"predictions": [str(p) for p in model.predict(rows).tolist()]}
 
     @app.get("/health")
     def health() -> dict[str, str]:

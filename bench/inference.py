@@ -11,6 +11,10 @@ Every server gets the body `{"dataframe_split": {"columns": [...], "data": [...]
 first request is TensorFleet's first predict of a model just published (read from the store,
 sha256 checked, unpickled), and each peer's first request after it started.
 
+The same two targets trained by TensorFleet itself on an uploaded table with categories
+(bench/inference_table.py), and the cold first request of a ~1 MB model, with where its time
+goes (bench/inference_cold.py).
+
 Explanations: the same requests with `"explain": true` (1 and 100 rows), reported as the added
 p50 latency per row over the plain request, beside the floor (explaining in this process).
 """
@@ -41,7 +45,8 @@ from app.explanations.local import explain_rows, explainer_for
 from app.explanations.training import linear_baseline
 from app.registry.publish import publish_model
 from app.training.fitting import serialise
-from bench import loadgen, mlflow_bridge
+from bench import inference_cold, inference_table, loadgen, mlflow_bridge
+from bench.rows import Rows
 from bench.stack import READY_TIMEOUT_SECONDS, Stack, StackError
 from devstack.services import PROJECT, free_port, stop_process
 
@@ -61,15 +66,20 @@ def iris() -> tuple[np.ndarray, np.ndarray]:
     return bunch.data, np.asarray(bunch.target_names)[bunch.target]  # labels, as the worker
 
 
+def iris_rows() -> Rows:
+    X, _ = iris()
+    return Rows(FEATURES, X.tolist(), X)
+
+
 def body(X: np.ndarray, rows: int, explain: bool = False) -> bytes:
     data = X[np.arange(rows) % len(X)].tolist()
     extra = {"explain": True} if explain else {}
     return json.dumps({"dataframe_split": {"columns": FEATURES, "data": data}} | extra).encode()
 
 
-def floor(model: Any, X: np.ndarray, rows: int, seconds: float) -> dict[str, Any]:
+def floor(model: Any, table: Rows, rows: int, seconds: float) -> dict[str, Any]:
     """The model's own predict on the same rows, sequentially, for the same time."""
-    batch = X[np.arange(rows) % len(X)]
+    batch = table.batch(rows)
     latencies: list[float] = []
     started = time.perf_counter()
     while (now := time.perf_counter()) - started < seconds:
@@ -137,19 +147,19 @@ def serving(
         stop_process(process)
 
 
-def measure(url: str, X: np.ndarray, config: dict) -> dict[str, Any]:
-    figures: dict[str, Any] = {"first_request_ms": loadgen.first_request_ms(url, body(X, 1))}
+def measure(url: str, table: Rows, config: dict) -> dict[str, Any]:
+    figures: dict[str, Any] = {"first_request_ms": loadgen.first_request_ms(url, table.body(1))}
     for rows in SIZES:
         figures[f"rows_{rows}"] = loadgen.load(
             url,
-            body(X, rows),
+            table.body(rows),
             concurrency=config["inference_concurrency"],
             seconds=config["inference_seconds"],
         )
     return figures
 
 
-def mlflow_figures(path: Path, X: np.ndarray, config: dict, work: Path) -> dict[str, Any]:
+def mlflow_figures(path: Path, table: Rows, config: dict, work: Path) -> dict[str, Any]:
     """MLflow's scoring server on the same model file (saved as an MLflow model first)."""
     model_dir = work / f"mlflow-{path.stem}"
     mlflow_bridge.call({"mode": "save", "model": str(path), "path": str(model_dir)})
@@ -157,7 +167,7 @@ def mlflow_figures(path: Path, X: np.ndarray, config: dict, work: Path) -> dict[
     argv = mlflow_bridge.serve_command(model_dir, port)
     log, env = work / "logs" / "mlflow.log", mlflow_bridge.serve_env()
     with serving(argv, f"http://127.0.0.1:{port}/ping", log, env):
-        return measure(f"http://127.0.0.1:{port}/invocations", X, config)
+        return measure(f"http://127.0.0.1:{port}/invocations", table, config)
 
 
 def fitted(work: Path) -> dict[str, tuple[Any, bytes, Path]]:
@@ -205,38 +215,59 @@ def explain_figures(
 def run_case(
     name: str, model: Any, payload: bytes, stack: Stack, config: dict, bare_url: str
 ) -> dict[str, Any]:
-    X, _ = iris()
     document = asyncio.run(_publish(stack, name, payload))
     url = f"{stack.base_url}/api/v1/models/{document['_id']}/predict"
-    result: dict[str, Any] = {"model_bytes": len(payload)}
-    result["tensorfleet"] = measure(url, X, config)  # its first request is the cold load
+    result = compare(name, model, (url, bare_url), iris_rows(), config)
+    result["model_bytes"] = len(payload)
     result["explain"] = explain_figures(url, model, result["tensorfleet"], config)
-    result["floor"] = {
-        f"rows_{rows}": floor(model, X, rows, config["inference_seconds"]) for rows in SIZES
-    }
-    result["bare"] = measure(f"{bare_url}/predict/{name}", X, config)
     return result
+
+
+def compare(
+    name: str, model: Any, urls: tuple[str, str], table: Rows, config: dict
+) -> dict[str, Any]:
+    """TensorFleet (its first request is the cold load), the floor and the bare endpoint."""
+    url, bare_url = urls
+    result: dict[str, Any] = {"tensorfleet": measure(url, table, config)}
+    seconds = config["inference_seconds"]
+    result["floor"] = {f"rows_{rows}": floor(model, table, rows, seconds) for rows in SIZES}
+    result["bare"] = measure(f"{bare_url}/predict/{name}", table, config)
+    return result
+
+
+def add_mlflow(
+    results: dict[str, Any], paths: dict[str, Path], table: Rows, config: dict, work: Path
+) -> None:
+    for name, path in paths.items():
+        try:  # the peer's trouble is reported, and the other figures kept
+            results[name]["mlflow"] = mlflow_figures(path, table, config, work)
+        except (StackError, mlflow_bridge.MLflowUnavailable) as exc:
+            results[name]["mlflow_error"] = str(exc)
+
+
+def bare_server(paths: dict[str, Path], work: Path) -> tuple[list[str], str]:
+    port = free_port()
+    argv = [sys.executable, "-m", "bench.bare_server", str(port)]
+    return argv + [f"{name}={path}" for name, path in paths.items()], f"http://127.0.0.1:{port}"
 
 
 def run(stack: Stack, config: dict, work: Path, mlflow: dict) -> dict[str, Any]:
     models = fitted(work)
-    port = free_port()
-    argv = [sys.executable, "-m", "bench.bare_server", str(port)]
-    argv += [f"{name}={path}" for name, (_, _, path) in models.items()]
-    bare_url = f"http://127.0.0.1:{port}"
+    table = inference_table.trained(stack, config, work)
+    paths = {name: path for name, (_, _, path) in models.items()} | table.paths
+    argv, bare_url = bare_server(paths, work)
     results: dict[str, Any] = {}
     with serving(argv, f"{bare_url}/health", work / "logs" / "bare.log"):
         for name, (model, payload, _) in models.items():
             results[name] = run_case(name, model, payload, stack, config, bare_url)
+        table_results = inference_table.run_cases(table, stack, config, bare_url, compare)
     if mlflow.get("available"):
-        X, _ = iris()
-        for name, (_, _, path) in models.items():
-            try:  # the peer's trouble is reported, and the other figures kept
-                results[name]["mlflow"] = mlflow_figures(path, X, config, work)
-            except (StackError, mlflow_bridge.MLflowUnavailable) as exc:
-                results[name]["mlflow_error"] = str(exc)
+        add_mlflow(results, {n: p for n, (_, _, p) in models.items()}, iris_rows(), config, work)
+        add_mlflow(table_results, table.paths, table.rows, config, work)
     return {
         "concurrency": config["inference_concurrency"],
         "seconds": config["inference_seconds"],
         "cases": results,
+        "table_cases": table_results,
+        "cold_start": inference_cold.run(stack, config, _publish),
     }

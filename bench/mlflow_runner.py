@@ -172,7 +172,10 @@ def save(request: dict) -> dict:
     import mlflow.sklearn
 
     model = joblib.load(request["model"])
-    mlflow.sklearn.save_model(model, request["path"], skops_trusted_types=TREE_TYPES)
+    if hasattr(model, "named_steps"):  # a pipeline: skops refuses some of its parts' types
+        mlflow.sklearn.save_model(model, request["path"], serialization_format="cloudpickle")
+    else:
+        mlflow.sklearn.save_model(model, request["path"], skops_trusted_types=TREE_TYPES)
     return {"path": request["path"]}
 
 

@@ -121,6 +121,17 @@ def test_reports_inference_beside_the_floor_and_the_bare_endpoint(
             assert case["explain"][f"floor_{rows}"]["p50_ms"] > 0
     assert "cold first request < 100 ms" in quick_run[1]
     assert '#### Predict with `"explain": true`' in quick_run[1]
+    assert set(inference["table_cases"]) == {
+        "table_logistic_regression",
+        "table_random_forest_100",
+    }
+    for case in inference["table_cases"].values():
+        for server in ("floor", "bare", "tensorfleet"):
+            assert case[server]["rows_1"]["rps"] > 0
+    cold = inference["cold_start"]
+    assert 0.8 < cold["model_bytes"] / (1 << 20) < 1.25 and len(cold["first_request_ms"]) == 2
+    assert set(cold["stages_ms"]) == {"metadata", "gridfs_read", "sha256", "joblib_load"}
+    assert "Cold first request of a" in quick_run[1]
 
 
 def test_prints_the_markdown_table(quick_run: tuple[dict, str]) -> None:

@@ -12,6 +12,7 @@ attempt cut short leaves at most an unfinished upload, which the prediction swee
 """
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import tempfile
@@ -130,8 +131,9 @@ async def produce(run: Run, directory: Path) -> dict[str, Any]:
     except BaseException:
         await asyncio.shield(run.upload.abort())
         raise
-    finally:
-        predictor.close()
+    finally:  # after any chunk an abort left running in the (one) thread, never under it
+        with contextlib.suppress(RuntimeError):
+            run.threads.submit(predictor.close)
     return {
         "file_id": run.upload._id,
         "format": request["format"],

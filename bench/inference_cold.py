@@ -70,7 +70,7 @@ async def stages(stack: Stack, model_id: Any) -> dict[str, float]:
         marks = [time.perf_counter()]
         document = await db["models"].find_one({"_id": model_id})
         marks.append(time.perf_counter())
-        payload = await read_model_file(AsyncGridFSBucket(db), document or {})
+        payload = await read_model_file(AsyncGridFSBucket(db), db["fs.chunks"], document or {})
         marks.append(time.perf_counter())
         hashlib.sha256(payload).hexdigest()
         marks.append(time.perf_counter())

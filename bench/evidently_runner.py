@@ -42,9 +42,9 @@ def columns(snapshot: Any) -> dict[str, dict[str, Any]]:
             method, threshold, score = config["method"], config["threshold"], metric["value"]
             found[config["column"]] = {
                 "method": method,
-                "score": score,
+                "score": float(score),
                 "threshold": threshold,
-                "drifted": drifted(method, score, threshold),
+                "drifted": bool(drifted(method, score, threshold)),
             }
     return found
 

@@ -7,6 +7,7 @@ categories); thresholds must name metrics of that task. Each problem is a 422 na
 
 from typing import Any
 
+from app.batch.plan import stored_columns
 from app.evaluation.exceptions import InvalidEvaluationRequest
 from app.inference.columns import model_input
 from tensorfleet.schemas.evaluation import CLASSIFICATION_METRICS, REGRESSION_METRICS
@@ -30,7 +31,11 @@ def check_task(model: dict[str, Any], dataset: dict[str, Any]) -> None:
 
 
 def check_columns(model: dict[str, Any], dataset: dict[str, Any]) -> None:
-    have = {c["name"]: c["type"] for c in dataset["columns"] if not c.get("excluded")}
+    """Every column the model takes is in the version's normalised copy (as batch predictions
+    read it: app/batch/plan.py), of a compatible type."""
+    target = dataset["target_column"]
+    stored = stored_columns(dataset)
+    have = {name: c["type"] for name, c in stored.items() if name != target}
     wanted = model_input(model).columns
     where = f"dataset {dataset['name']!r} version {dataset['version']}"
     missing = [c.name for c in wanted if c.name not in have]

@@ -3,16 +3,21 @@ another dataset version, thresholds that pass or fail with reasons, an alias pro
 only, a dataset that does not fit refused with a 422 before anything is queued, results listed
 per model, and `evaluation.completed` told to webhooks."""
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pyarrow.parquet as pq
 import pytest
 from arq.worker import Worker
 from sklearn.metrics import accuracy_score, confusion_matrix
 
 from app.config import Settings
+from app.datasets import store
+from app.resources import Resources
+from app.storage import DATASET_VERSIONS
 from tests.datasets.support import csv_bytes, ingested, train
 from tests.evaluation.support import evaluated, wait_for_evaluation
 from tests.events.receiver import Receiver, running_receiver
@@ -287,3 +292,28 @@ async def test_an_evaluation_whose_model_was_deleted_fails_naming_it(
     if result["status"] != "succeeded":
         assert result["error"]["type"] in ("ModelNotFound", "ModelFileMissing"), result
         assert job["model_id"] in result["error"]["message"]
+
+
+async def test_a_version_ingested_by_the_previous_release_still_evaluates(
+    client: httpx.AsyncClient, models: dict[str, str], resources: Resources
+) -> None:
+    """Its normalised copy holds the features and the target only, and its document does not
+    list the copy's columns."""
+    X, y = decided_by_signal(200, seed=9)
+    await ingested(client, "legacy", "label", csv_bytes(X.assign(label=y)))
+    db, files = resources.db, store.bucket(resources.db)
+    version = await db[DATASET_VERSIONS].find_one({"name": "legacy"})
+    assert version is not None
+    stream = await files.open_download_stream(version["normalised_file_id"])
+    table = pq.read_table(io.BytesIO(await stream.read()))
+    buffer = io.BytesIO()
+    pq.write_table(table.select([*version["features"], "label"]), buffer)
+    old_copy = await files.upload_from_stream("legacy-v1.parquet", buffer.getvalue())
+    await db[DATASET_VERSIONS].update_one(
+        {"_id": version["_id"]},
+        {"$set": {"normalised_file_id": old_copy}, "$unset": {"normalised_columns": ""}},
+    )
+    result = await evaluated(
+        client, f"/api/v1/models/{models['gate']}/evaluations", dataset_name="legacy"
+    )
+    assert result["status"] == "succeeded" and result["metrics"]["n"] == 200

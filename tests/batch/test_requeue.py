@@ -1,6 +1,7 @@
 """No lost batch prediction: the workers' minute check queues again one the queue lost, fails
 one the queue gave up on, and the job itself ends failed once its attempts ran out; an ended
-job is left alone (at-least-once, ended once)."""
+job is left alone (at-least-once, ended once); a job whose model was deleted since it was
+submitted ends failed, naming it."""
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -76,3 +77,13 @@ async def test_the_attempt_after_the_last_ends_the_job_and_an_ended_job_is_left_
     assert await jobs.mark_failed(resources.db, "cancelled", "Late", "a late writer") is None
     job = await jobs.get(resources.db, "cancelled")
     assert job is not None and job["status"] == "cancelled" and job["attempts"] == 0
+
+
+async def test_a_model_deleted_after_submission_fails_the_job_naming_it(
+    ctx: dict[str, Any], resources: Resources
+) -> None:
+    await an_active_job(resources, "orphaned", age_seconds=0)  # its model is not in the store
+    assert await batch_predict(ctx | {"job_try": 1}, "orphaned") == "failed"
+    job = await jobs.get(resources.db, "orphaned")
+    assert job is not None and (job["status"], job["file_id"]) == ("failed", None)
+    assert job["error"]["type"] == "ModelNotFound" and MODEL["_id"] in job["error"]["message"]

@@ -12,7 +12,10 @@ from redis.asyncio import Redis
 from app.config import Settings
 from app.drift import sampling, store
 from app.drift.report import Thresholds, compare
+from app.endpoints.checks import target_ref
 from app.inference.columns import model_input
+from app.registry.service import resolve_model
+from tensorfleet.schemas.endpoints import Target
 
 
 def thresholds(settings: Settings) -> Thresholds:
@@ -60,3 +63,21 @@ async def drift_report(
     names = model_input(document).names
     found = await asyncio.to_thread(compare_rows, reference, names, rows, thresholds(settings))
     return header | found | {"status": "ok"}
+
+
+async def endpoint_drift(
+    db: AsyncDatabase, redis: Redis, settings: Settings, endpoint: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Each route's and the shadow's version's report, in the endpoint's order (a version two
+    routes name is reported once)."""
+    targets = [("route", Target.model_validate(route)) for route in endpoint["routes"]]
+    if endpoint.get("shadow"):
+        targets.append(("shadow", Target.model_validate(endpoint["shadow"])))
+    found, seen = [], set()
+    for role, target in targets:
+        document = await resolve_model(db, target_ref(endpoint["model"], target))
+        if (role, document["_id"]) not in seen:
+            seen.add((role, document["_id"]))
+            report = await drift_report(db, redis, settings, document)
+            found.append({"role": role, "target": target.label, "report": report})
+    return found

@@ -58,9 +58,16 @@ async def test_async_client_reads_the_same_report(
     app: FastAPI, live: Server, shifted_model: ModelRead
 ) -> None:
     transport = httpx.ASGITransport(app=app.state.asgi)
+    routes = [{"version": shifted_model.version, "weight": 100}]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        put = await http.put("/api/v1/endpoints/lily-ab", json={"model": "lily", "routes": routes})
+        assert put.status_code == 200, put.text
     async with AsyncTensorFleetClient("http://testserver", transport=transport) as client:
         report = await client.drift(shifted_model.id)
+        endpoint = await client.endpoint_drift("lily-ab")
     assert report.model_name == "lily" and SHIFTED in report.drifted_columns
+    [version] = endpoint.versions
+    assert version.role == "route" and version.report.model_id == shifted_model.id
 
 
 def test_cli_prints_a_table_and_fails_on_drift_when_asked(

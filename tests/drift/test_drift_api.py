@@ -223,3 +223,36 @@ async def test_delete_removes_reference_report_and_sample(
     await asyncio.sleep(0.2)  # a flush that raced the delete
     await check_drift(worker.ctx)  # ...is swept by the next check
     assert not await resources.redis.exists(sample_key(resources.settings.mongodb_db, model_id))
+
+
+async def test_endpoint_reports_each_version_it_routes_to(
+    client: httpx.AsyncClient, model: dict[str, Any], emptied: None
+) -> None:
+    """An A/B endpoint over v1 and a v2: traffic sampled per version, a report for each."""
+    job = await train(
+        client, dataset_name="drifting", algorithm="logistic_regression", model_name="drifty"
+    )
+    routes = [{"version": model["version"], "weight": 50}, {"version": 2, "weight": 50}]
+    put = await client.put("/api/v1/endpoints/ab", json={"model": "drifty", "routes": routes})
+    assert put.status_code == 200, put.text
+    shifted, columns = table(500, 9, True), COLUMNS  # under the cap, however it splits
+    for key in range(20):  # sticky keys: a fixed split of the requests between the versions
+        rows = shifted.iloc[key * 25 : (key + 1) * 25][columns].values.tolist()
+        body = {"dataframe_split": {"columns": columns, "data": rows}}
+        answer = await client.post(
+            "/api/v1/endpoints/ab/predict", json=body, headers={"X-Routing-Key": f"k{key}"}
+        )
+        assert answer.status_code == 200, answer.text
+
+    async def both_flushed() -> dict[str, Any] | None:
+        found = (await client.get("/api/v1/endpoints/ab/drift")).json()
+        counts = [version["report"]["samples"] for version in found["versions"]]
+        return found if sum(counts) == 500 else None
+
+    found = await wait_for(both_flushed, timeout=10, interval=0.05)
+    assert [v["target"] for v in found["versions"]] == [f"v{model['version']}", "v2"]
+    assert found["versions"][1]["report"]["model_id"] == job["model_id"]
+    for version in found["versions"]:
+        assert version["report"]["drifted_columns"] == ["moved", "colour", "size"]
+    missing = await client.get("/api/v1/endpoints/nope/drift")
+    assert missing.status_code == 404

@@ -18,7 +18,7 @@ from tensorfleet.schemas.datasets import (
     DatasetVersionDeleted,
     DatasetVersionRead,
 )
-from tensorfleet.schemas.drift import DriftReport
+from tensorfleet.schemas.drift import DriftReport, EndpointDrift
 from tensorfleet.schemas.health import HealthRead
 from tensorfleet.schemas.inference import PredictResponse
 from tensorfleet.schemas.registry import (
@@ -246,6 +246,11 @@ def predict(
 
 def model_drift(model_id: str) -> Call[DriftReport]:
     return Call("GET", f"{MODELS}/{segment(model_id)}/drift", parsed_as(DriftReport))
+
+
+def endpoint_drift(name: str) -> Call[EndpointDrift]:
+    path = f"/api/v1/endpoints/{segment(name)}/drift"
+    return Call("GET", path, parsed_as(EndpointDrift))
 
 
 def statistics() -> Call[StatisticsRead]:

@@ -24,7 +24,7 @@ from tensorfleet.schemas.datasets import (
     DatasetVersionDeleted,
     DatasetVersionRead,
 )
-from tensorfleet.schemas.drift import DriftReport
+from tensorfleet.schemas.drift import DriftReport, EndpointDrift
 from tensorfleet.schemas.health import HealthRead
 from tensorfleet.schemas.inference import PredictResponse
 from tensorfleet.schemas.registry import ModelDeleted, ModelList, ModelRead, StatisticsRead
@@ -246,6 +246,10 @@ class TensorFleetClient(Lifecycle, TuningMethods, BatchPredictions, EvaluationMe
     def drift(self, model_id: str) -> DriftReport:
         """The model's drift report: each column's and the predictions' PSI, test and flag."""
         return self._send(calls.model_drift(model_id))
+
+    def endpoint_drift(self, name: str) -> EndpointDrift:
+        """The drift report of each version an A/B endpoint routes to (and of its shadow)."""
+        return self._send(calls.endpoint_drift(name))
 
     def statistics(self) -> StatisticsRead:
         return self._send(calls.statistics())

@@ -52,3 +52,21 @@ class DriftReport(BaseModel):
     drifted_columns: list[str]
     columns: list[ColumnDrift]
     prediction: ColumnDrift | None
+
+
+class EndpointVersionDrift(BaseModel):
+    """One version an A/B endpoint serves (a route or its shadow), with that version's report."""
+
+    role: Literal["route", "shadow"]
+    target: str = Field(description='How the endpoint names the version: "v3" or "@production".')
+    report: DriftReport
+
+
+class EndpointDrift(BaseModel):
+    """The drift of each version behind an endpoint: its traffic is sampled per version, so
+    each report covers what the endpoint routed (or shadowed) to that version, with any other
+    traffic the version served."""
+
+    name: str
+    model: str
+    versions: list[EndpointVersionDrift]

@@ -11,17 +11,11 @@ from arq import Worker
 
 from app.resources import Resources
 from app.training import jobs
-from tensorfleet.schemas.training import TrainRequest
+from tests.events.support import MODEL, queued_job
 from tests.samples import SEED_BODY
 from tests.support import wait_for_job
 
 BOUND = 30  # seconds a test gives an answer before failing; every wait asked for is longer
-MODEL = {"_id": "m" * 24, "version": 1, "metrics": {"test_accuracy": 1.0}}
-
-
-async def queued_job(resources: Resources, job_id: str) -> None:
-    request = TrainRequest.model_validate(SEED_BODY | {"job_id": job_id})
-    await jobs.insert_job(resources.db, jobs.new_job_document(job_id, request))
 
 
 async def poll(client: httpx.AsyncClient, job_id: str, **headers: str) -> httpx.Response:

@@ -225,7 +225,9 @@ def tuning_functions(
         func(
             step,
             name=TUNING_STEP_FUNCTION,
-            timeout=TUNING_STEP_TIMEOUT_SECONDS,
+            # Never above the fits' own: arq re-runs a dead worker's jobs only after its
+            # largest function timeout (+ 10 s), so a longer step would delay every job.
+            timeout=min(TUNING_STEP_TIMEOUT_SECONDS, arq_timeout_seconds(settings)),
             max_tries=TUNING_STEP_MAX_TRIES,
         ),
         func(

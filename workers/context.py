@@ -59,6 +59,12 @@ def worker_context(ctx: dict[str, Any]) -> WorkerContext:
     return context
 
 
+def queue_job_id(ctx: dict[str, Any]) -> str:
+    """The id arq runs this job under."""
+    job_id: str = ctx["job_id"]
+    return job_id
+
+
 def job_attempt(ctx: dict[str, Any]) -> int:
     """Which try of the job this is (1 for the first), as arq counts them."""
     attempt: int = ctx["job_try"]

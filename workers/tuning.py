@@ -17,13 +17,15 @@ run again, and a refit whose model was published settles the search from it.
 """
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-from arq.jobs import JobStatus as QueueStatus
+from pymongo.errors import PyMongoError
 
 from app.training import queue
 from app.training.fitting import FitSpec
@@ -36,11 +38,10 @@ from app.tuning.service import stop_trials
 from app.tuning.trial import TrialOutcome, TrialSpec, run_trial
 from tensorfleet.schemas.training import JobStatus
 from tensorfleet.schemas.tuning import TrialState
-from workers.context import WorkerContext, job_attempt, worker_context
+from workers.context import WorkerContext, queue_job_id, worker_context
 from workers.training import feature_types, load_dataset
 
 logger = logging.getLogger(__name__)
-LOST_TRIAL_GRACE_SECONDS = 30  # beyond arq's own re-run of a trial whose worker died
 
 
 def plan_of(document: dict[str, Any]) -> Plan:
@@ -139,25 +140,24 @@ async def add_trials(worker: WorkerContext, document: dict[str, Any], trials: li
 
 
 async def recover_open_trials(worker: WorkerContext, tuning_id: str, trials: list[dict]) -> None:
-    """Queue again the open trials the queue lost; end failed those it gave up on. A trial
-    queued for a heartbeat or more is simply queued again (arq refuses a second job of its id);
-    a younger one was queued by the step that added it."""
-    redis, db = worker.resources.redis, worker.resources.db
-    stale_after = queue.arq_timeout_seconds(worker.settings) + LOST_TRIAL_GRACE_SECONDS
+    """Queue again the open trials the queue lost or whose worker died. A trial queued for a
+    heartbeat or more is queued again under its id (arq refuses a second job of an id it
+    holds); a running trial whose lease lapsed (its worker renews it while it runs) is queued
+    as its next run, so a search never waits for arq to give a dead worker's job up."""
+    redis = worker.resources.redis
     queued_for = timedelta(seconds=worker.settings.tuning_heartbeat_seconds)
     for trial in open_trials(trials):
+        number = trial["number"]
         if trial["state"] == TrialState.queued:
             if store.now() - trial["created_at"] >= queued_for:
-                await queue.enqueue_tuning_trial(redis, tuning_id, trial["number"])
-            continue
-        if store.now() - trial["started_at"] < timedelta(seconds=stale_after):
-            continue
-        status = await queue.tuning_trial_status(redis, tuning_id, trial["number"])
-        if status is QueueStatus.not_found:
-            await queue.enqueue_tuning_trial(redis, tuning_id, trial["number"])
-        elif status is QueueStatus.complete:
-            changes = {"state": TrialState.failed.value, "error": "WorkerLost: the queue gave up"}
-            await store.finish_trial(db, tuning_id, trial["number"], changes)
+                await queue.enqueue_tuning_trial(redis, tuning_id, number)
+        elif lease_lapsed(trial):
+            await queue.enqueue_tuning_trial(redis, tuning_id, number, run=trial["attempts"])
+
+
+def lease_lapsed(trial: dict[str, Any]) -> bool:
+    until = trial.get("lease_until")
+    return until is not None and until < store.now()
 
 
 async def schedule_heartbeat(worker: WorkerContext, tuning_id: str) -> None:
@@ -192,11 +192,19 @@ async def search_of(worker: WorkerContext, tuning_id: str) -> dict[str, Any] | N
 
 async def tuning_trial(ctx: dict[str, Any], tuning_id: str, number: int) -> str:
     """arq entry point: cross-validate one configuration and record how it ended."""
-    worker, attempt = worker_context(ctx), job_attempt(ctx)
-    db = worker.resources.db
-    trial = await store.start_trial(db, tuning_id, number, attempt, worker.name)
+    worker = worker_context(ctx)
+    lease = worker.settings.job_requeue_after_seconds
+    trial = await store.start_trial(
+        worker.resources.db,
+        tuning_id,
+        number,
+        worker=worker.name,
+        job_id=queue_job_id(ctx),
+        lease=lease,
+    )
     if trial is None:  # gone, or ended: finished, or cancelled with its search
         return "skipped"
+    attempt = trial["attempts"]
     document = await search_of(worker, tuning_id)
     if document is None:
         return "skipped"
@@ -209,8 +217,30 @@ async def tuning_trial(ctx: dict[str, Any], tuning_id: str, number: int) -> str:
         )
         return await record_trial(worker, tuning_id, number, outcome, 0.0)
     started = time.perf_counter()
-    outcome = await cross_validate(worker, document, trial)
+    async with renewing_lease(worker, tuning_id, number):
+        outcome = await cross_validate(worker, document, trial)
     return await record_trial(worker, tuning_id, number, outcome, time.perf_counter() - started)
+
+
+@contextlib.asynccontextmanager
+async def renewing_lease(worker: WorkerContext, tuning_id: str, number: int) -> AsyncIterator[None]:
+    """Renew the trial's lease (JOB_REQUEUE_AFTER_SECONDS) every third of it while it runs."""
+    seconds = worker.settings.job_requeue_after_seconds
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(seconds / 3)
+            try:
+                await store.renew_trial_lease(worker.resources.db, tuning_id, number, seconds)
+            except PyMongoError as exc:  # the next renewal makes up for a missed one
+                logger.warning("tuning %s: trial %d lease not renewed: %s", tuning_id, number, exc)
+
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def cross_validate(

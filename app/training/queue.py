@@ -170,8 +170,11 @@ def delivery_function(
 # --- tuning: a search is a chain of short steps, its trials and its refit are jobs of their own
 
 
-def tuning_trial_job_id(tuning_id: str, number: int) -> str:
-    return f"tune:{tuning_id}:trial:{number}"
+def tuning_trial_job_id(tuning_id: str, number: int, run: int = 0) -> str:
+    """A trial's first job; a trial whose worker died is queued again as run 1, 2, ...: arq
+    re-runs a dead worker's job only once its in-progress key expires (after the largest
+    function timeout of the worker, crons included), and a search need not wait that long."""
+    return f"tune:{tuning_id}:trial:{number}" + (f":{run}" if run else "")
 
 
 async def enqueue_tuning_step(
@@ -190,9 +193,9 @@ async def enqueue_tuning_step(
     )
 
 
-async def enqueue_tuning_trial(redis: ArqRedis, tuning_id: str, number: int) -> bool:
-    """Queue a trial; harmless when it is queued, running or done already."""
-    job_id = tuning_trial_job_id(tuning_id, number)
+async def enqueue_tuning_trial(redis: ArqRedis, tuning_id: str, number: int, run: int = 0) -> bool:
+    """Queue a trial (its `run`); harmless when that job is queued, running or done already."""
+    job_id = tuning_trial_job_id(tuning_id, number, run)
     return (
         await redis.enqueue_job(TUNING_TRIAL_FUNCTION, tuning_id, number, _job_id=job_id)
         is not None
@@ -204,13 +207,9 @@ async def enqueue_tuning_refit(redis: ArqRedis, tuning_id: str) -> bool:
     return await redis.enqueue_job(TUNING_REFIT_FUNCTION, tuning_id, _job_id=job_id) is not None
 
 
-async def abort_tuning_trial(redis: ArqRedis, tuning_id: str, number: int) -> None:
-    """Ask the worker running the trial to stop it (its fit process is killed)."""
-    await _queued_job(redis, tuning_trial_job_id(tuning_id, number)).abort(timeout=0)
-
-
-async def tuning_trial_status(redis: ArqRedis, tuning_id: str, number: int) -> JobStatus:
-    return await _queued_job(redis, tuning_trial_job_id(tuning_id, number)).status()
+async def abort_job(redis: ArqRedis, job_id: str) -> None:
+    """Ask the worker running this queue job to stop it (a fit's process is killed)."""
+    await _queued_job(redis, job_id).abort(timeout=0)
 
 
 def tuning_functions(

@@ -247,4 +247,5 @@ async def stop_trials(db: AsyncDatabase, redis: ArqRedis, tuning_id: str, reason
     await store.cancel_open_trials(db, tuning_id, reason)
     for trial in running:
         with contextlib.suppress(asyncio.TimeoutError, RedisError, OSError):
-            await queue.abort_tuning_trial(redis, tuning_id, trial["number"])
+            job_id = trial.get("job_id") or queue.tuning_trial_job_id(tuning_id, trial["number"])
+            await queue.abort_job(redis, job_id)

@@ -10,7 +10,7 @@ only while it is open (queued or running), so a trial cancelled meanwhile stays 
 finished one is never run over.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
@@ -163,20 +163,31 @@ async def get_trial(db: AsyncDatabase, tuning_id: str, number: int) -> dict[str,
 
 
 async def start_trial(
-    db: AsyncDatabase, tuning_id: str, number: int, attempt: int, worker: str
+    db: AsyncDatabase, tuning_id: str, number: int, *, worker: str, job_id: str, lease: float
 ) -> dict[str, Any] | None:
-    """Mark the trial running on this worker; None when it had ended (nothing to run)."""
+    """Mark the trial running on this worker's queue job, under a lease the job renews, and
+    count the attempt; None when it had ended (nothing to run)."""
+    started = now()
     return await db[TUNING_TRIALS].find_one_and_update(
         {"_id": trial_id(tuning_id, number), "state": {"$in": OPEN}},
         {
             "$set": {
                 "state": TrialState.running.value,
-                "attempts": attempt,
                 "worker": worker,
-                "started_at": now(),
-            }
+                "job_id": job_id,
+                "started_at": started,
+                "lease_until": started + timedelta(seconds=lease),
+            },
+            "$inc": {"attempts": 1},
         },
         return_document=ReturnDocument.AFTER,
+    )
+
+
+async def renew_trial_lease(db: AsyncDatabase, tuning_id: str, number: int, lease: float) -> None:
+    until = now() + timedelta(seconds=lease)
+    await db[TUNING_TRIALS].update_one(
+        {"_id": trial_id(tuning_id, number)}, {"$set": {"lease_until": until}}
     )
 
 

@@ -9,7 +9,8 @@ from app.config import Settings
 from tests.support import SettingsFactory, spawn, start_worker, stop_worker, wait_for
 from tests.tuning.support import read_tuning, search, submit, wait_for_tuning
 
-JOB_TIMEOUT_SECONDS = 20  # a trial whose worker died is run again after 20 + 5 + 10 s
+JOB_TIMEOUT_SECONDS = 20
+LEASE_SECONDS = 5  # a running trial's lease: lapsed, the next step queues the trial again
 START_ALLOWANCE_SECONDS = 180  # a worker process starts slowly on a busy 2-CPU machine
 FOREST = {"n_estimators": {"type": "int", "low": 150, "high": 250}}
 
@@ -17,7 +18,11 @@ FOREST = {"n_estimators": {"type": "int", "low": 150, "high": 250}}
 @pytest.fixture(scope="module")
 def settings(settings_factory: SettingsFactory) -> Settings:
     return settings_factory(
-        job_timeout_seconds=JOB_TIMEOUT_SECONDS, tuning_max_in_flight=2, worker_max_jobs=1
+        job_timeout_seconds=JOB_TIMEOUT_SECONDS,
+        job_requeue_after_seconds=LEASE_SECONDS,
+        tuning_heartbeat_seconds=1,
+        tuning_max_in_flight=2,
+        worker_max_jobs=1,
     )
 
 

@@ -4,7 +4,9 @@ import json
 
 import numpy as np
 
+from app.config import Settings
 from app.drift.sampling import LiveSampler, Pending, encode
+from workers.worker import drift_cron
 
 
 def test_buffer_keeps_at_most_the_cap_newest_rows() -> None:
@@ -32,3 +34,10 @@ def test_models_without_reference_or_rate_zero_are_not_buffered() -> None:
     off = LiveSampler(redis=None, database="db", rate=0.0, cap=10)  # type: ignore[arg-type]
     off.offer("new", True, np.zeros((1, 1)), ["x"])
     assert not sampler._pending and not off._pending
+
+
+def test_worker_schedules_the_drift_check_unless_turned_off() -> None:
+    every_five = drift_cron(Settings(_env_file=None, drift_check_minutes=5))
+    assert [job.name for job in every_five] == ["cron:check_drift"]
+    assert every_five[0].minute == set(range(0, 60, 5))
+    assert drift_cron(Settings(_env_file=None, drift_check_minutes=0)) == []

@@ -11,6 +11,7 @@ from typing import Any
 
 from arq import Worker, cron
 from arq.cron import CronJob
+from arq.typing import WorkerCoroutine
 
 from app.batch.files import sweep_prediction_files
 from app.config import Settings
@@ -18,6 +19,7 @@ from app.datasets.sweep import sweep_dataset_files
 from app.resources import ensure_indexes, open_resources, redis_settings
 from app.storage import INDEXES
 from app.training.queue import (
+    arq_timeout_seconds,
     batch_prediction_function,
     delivery_function,
     evaluation_function,
@@ -91,13 +93,23 @@ async def sweep_predictions(ctx: dict[str, Any]) -> int:
     return await sweep_prediction_files(resources.db, grace_seconds=grace)
 
 
+def capped_cron(
+    coroutine: WorkerCoroutine, settings: Settings, *, timeout: int, **when: Any
+) -> CronJob:
+    """A cron job whose timeout never passes the jobs' own. arq re-runs a job whose worker died
+    once its in-progress key expires, and sets that expiry from the LARGEST timeout of all its
+    functions, crons included: a 600 s cron made a lost training job wait ten minutes."""
+    return cron(coroutine, timeout=min(timeout, arq_timeout_seconds(settings)), **when)
+
+
 def drift_cron(settings: Settings) -> list[CronJob]:
     """The drift check at minutes divisible by DRIFT_CHECK_MINUTES (none when 0)."""
     every = settings.drift_check_minutes
     if not every:
         return []
     minutes = set(range(0, 60, every))
-    return [cron(check_drift, minute=minutes, second={15}, timeout=DRIFT_CHECK_TIMEOUT_SECONDS)]
+    timeout = DRIFT_CHECK_TIMEOUT_SECONDS
+    return [capped_cron(check_drift, settings, minute=minutes, second={15}, timeout=timeout)]
 
 
 def build_worker(settings: Settings, **overrides: Any) -> Worker:
@@ -112,10 +124,16 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
             evaluation_function(evaluate_model, settings),
         ],
         "cron_jobs": [
-            cron(requeue_lost_jobs, second={0}, run_at_startup=True, timeout=10),
-            cron(sweep_deliveries, second={30}, timeout=30),
-            cron(sweep_predictions, minute=PREDICTION_SWEEP_MINUTES, second={45}, timeout=120),
-            cron(sweep_datasets, minute=SWEEP_MINUTES, second={50}, timeout=60),
+            capped_cron(requeue_lost_jobs, settings, second={0}, run_at_startup=True, timeout=10),
+            capped_cron(sweep_deliveries, settings, second={30}, timeout=30),
+            capped_cron(
+                sweep_predictions,
+                settings,
+                minute=PREDICTION_SWEEP_MINUTES,
+                second={45},
+                timeout=120,
+            ),
+            capped_cron(sweep_datasets, settings, minute=SWEEP_MINUTES, second={50}, timeout=60),
             *drift_cron(settings),
         ],
         "queue_name": settings.queue_name,

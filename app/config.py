@@ -203,7 +203,8 @@ class Settings(BaseSettings):
         ge=0,
         le=3600,
         description="Time budget of the permutation importance computed at training on the "
-        "hold-out split (the repeats are chosen to fit it); 0 turns it off for every job, "
+        "hold-out split (the repeats are chosen to fit it, and half the fit's own time, at "
+        "least 1 s); 0 turns it off for every job, "
         'a request turns it off with "importances": false.',
     )
     importance_max_columns: int = Field(

@@ -8,7 +8,7 @@ import io
 import platform
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import joblib
@@ -26,6 +26,8 @@ from app.training.algorithms import ALGORITHMS, takes_random_state
 from app.training.evaluation import cross_validation, evaluate, json_safe
 from app.training.pipeline import NUMERIC, Preprocessing, build_pipeline, input_schema
 from app.training.tasks import Task
+
+MIN_IMPORTANCE_SECONDS = 1.0
 
 __all__ = [
     "FitResult",
@@ -126,7 +128,8 @@ def fit_and_evaluate(spec: FitSpec, X: pd.DataFrame, y: np.ndarray) -> FitResult
         metrics = evaluate(spec.task, model, (X_train, y_train, X_test, y_test))
         if spec.cv:
             metrics["cv"] = cross_validation(spec.task, model, X, y, spec.cv, spec.random_state)
-        explained, insights = explain_fit(spec, model, (X_train, y_train, X_test, y_test))
+        data = (X_train, y_train, X_test, y_test)
+        explained, insights = explain_fit(spec, model, data, fit_seconds)
     metrics["fit_seconds"] = round(fit_seconds, 6)
     if "residual_quantiles" in insights:
         metrics["residual_quantiles"] = insights.pop("residual_quantiles")
@@ -147,13 +150,19 @@ def fit_and_evaluate(spec: FitSpec, X: pd.DataFrame, y: np.ndarray) -> FitResult
 
 
 def explain_fit(
-    spec: FitSpec, model: Pipeline, data: tuple[Any, ...]
+    spec: FitSpec, model: Pipeline, data: tuple[Any, ...], fit_seconds: float
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The importances (for the model record) and the insights (stored beside it): a
-    regressor's residual sample and quantiles, a linear model's baseline."""
+    regressor's residual sample and quantiles, a linear model's baseline.
+
+    Permutation importance gets IMPORTANCE_SECONDS, but no more than half the time the fit took
+    (at least MIN_IMPORTANCE_SECONDS): it adds at most about half to a job's fitting time, so
+    a job that fitted well within JOB_TIMEOUT_SECONDS before importances still does."""
     X_train, _, X_test, y_test = data
     regression = spec.task is Task.regression
-    explained = json_safe(importances(model, X_test, y_test, spec.importances, regression))
+    budget = min(spec.importances.seconds, max(fit_seconds / 2, MIN_IMPORTANCE_SECONDS))
+    options = replace(spec.importances, seconds=budget)
+    explained = json_safe(importances(model, X_test, y_test, options, regression))
     insights: dict[str, Any] = {"linear_baseline": linear_baseline(model, X_train)}
     if regression:
         sample, quantiles = residuals(model, X_test, y_test, spec.random_state)

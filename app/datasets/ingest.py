@@ -5,32 +5,15 @@ normalised copy holds the features and the target only, with the rows whose targ
 dropped and class labels as text: what a training job loads, fast, with no more checks.
 """
 
-import math
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
+from app.datasets.preview import stored_preview
 from app.datasets.profile import profile_table
 from app.datasets.reading import Limits, read_table
 from app.training.tasks import Task
-
-PREVIEW_ROWS = 20
-
-
-def _plain(value: Any) -> Any:
-    """A value MongoDB and FerretDB both store: no NaN or infinity, no bytes or dates."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-def preview(table: pa.Table, rows: int = PREVIEW_ROWS) -> list[dict[str, Any]]:
-    """The first rows as objects (FerretDB stores no nested arrays)."""
-    return [{k: _plain(v) for k, v in row.items()} for row in table.slice(0, rows).to_pylist()]
 
 
 def ingest_file(
@@ -39,7 +22,7 @@ def ingest_file(
     """Read, validate and profile `source`; write the normalised copy to `destination`.
     Raises IngestFailed naming the problem."""
     table, kind = read_table(source, limits)
-    first_rows = preview(table)
+    first_rows = stored_preview(table)
     table, profile = profile_table(table, target, Task(task) if task else None)
     pq.write_table(table, destination)
     stored = {"normalised_columns": table.column_names}

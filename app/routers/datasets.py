@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi import status as http
 
 from app.datasets import service
+from app.datasets.preview import preview_rows
 from app.datasets.reading import limits_from
 from app.dependencies import DatabaseDep, RedisDep, SettingsDep
 from app.security.deps import requires_admin, requires_read, requires_train
@@ -145,7 +146,7 @@ async def preview(
     rows: Annotated[int, Query(ge=1, le=20)] = 10,
 ) -> DatasetPreview:
     document = await service.get_version(db, name, version)
-    return DatasetPreview(name=name, version=version, rows=document.get("preview", [])[:rows])
+    return DatasetPreview(name=name, version=version, rows=preview_rows(document)[:rows])
 
 
 @router.delete(

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.responses import Response
 
 from app.datasets import service
+from app.datasets.preview import preview_rows
 from app.datasets.reading import limits_from
 from app.dependencies import DatabaseDep, RedisDep, SettingsDep
 from app.security.schemas import Scope
@@ -51,7 +52,7 @@ def target_chart(version: DatasetVersionRead) -> Any:
 async def version_context(db: DatabaseDep, name: str, number: int) -> dict[str, Any]:
     document = await service.get_version(db, name, number)
     version = DatasetVersionRead.from_document(document)
-    preview = document.get("preview", [])[:PREVIEW_ROWS]
+    preview = preview_rows(document)[:PREVIEW_ROWS]
     return {"version": version, "chart": target_chart(version), "preview": preview}
 
 

@@ -41,10 +41,12 @@ class BatchPlan:
 def stored_columns(version: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The columns of the version's normalised copy, by name, with their type and gaps."""
     profiled = {c["name"]: c for c in version.get("columns") or []}
-    target = version["target_column"]
-    target_type = "numeric" if version.get("task") == "regression" else "categorical"
-    profiled[target] = {"name": target, "type": target_type, "missing": 0}
-    names = version.get("normalised_columns") or [*version.get("features", []), target]
+    target = version.get("target_column")  # None: an unlabeled version profiles every column
+    if target is not None:
+        target_type = "numeric" if version.get("task") == "regression" else "categorical"
+        profiled[target] = {"name": target, "type": target_type, "missing": 0}
+    labeled = [target] if target is not None else []
+    names = version.get("normalised_columns") or [*version.get("features", []), *labeled]
     return {name: profiled.get(name, {"name": name, "type": "unsupported"}) for name in names}
 
 

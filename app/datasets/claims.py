@@ -29,7 +29,7 @@ STALE = timedelta(seconds=30)
 POLL_SECONDS = 0.02
 
 
-def identity(name: str, sha256: str, target: str, task: str | None) -> str:
+def identity(name: str, sha256: str, target: str | None, task: str | None) -> str:
     return json.dumps([name, sha256, target, task])
 
 

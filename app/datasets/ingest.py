@@ -17,7 +17,7 @@ from app.training.tasks import Task
 
 
 def ingest_file(
-    source: Path, destination: Path, *, target: str, task: str | None, limits: Limits
+    source: Path, destination: Path, *, target: str | None, task: str | None, limits: Limits
 ) -> dict[str, Any]:
     """Read, validate and profile `source`; write the normalised copy to `destination`.
     Raises IngestFailed naming the problem."""

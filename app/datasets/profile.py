@@ -7,7 +7,8 @@ features by default, each with its reason.
 
 The target decides the task: classification for text, booleans and integers with few distinct
 values; regression for other numbers. An upload may override it. Rows whose target is missing
-are dropped (and counted); a target that cannot be learned from is refused.
+are dropped (and counted); a target that cannot be learned from is refused. A table without a
+target (new rows for a batch prediction) is profiled the same way, with no task.
 """
 
 from typing import Any
@@ -142,8 +143,13 @@ def regression_target(table: pa.Table, target: str) -> tuple[pa.Table, dict[str,
     }
 
 
-def profile_table(table: pa.Table, target: str, task: Task | None) -> tuple[pa.Table, dict]:
-    """The training-ready table (missing targets dropped, labels as text) and its profile."""
+def profile_table(
+    table: pa.Table, target: str | None, task: Task | None
+) -> tuple[pa.Table, dict[str, Any]]:
+    """The training-ready table (missing targets dropped, labels as text) and its profile; an
+    unlabeled table (no target: rows to predict) is profiled whole, with no task."""
+    if target is None:
+        return table, unlabeled_profile(table)
     table, dropped = drop_missing_target(table, target)
     task = task or infer_task(table[target])
     shape = classification_target if task is Task.classification else regression_target
@@ -160,4 +166,21 @@ def profile_table(table: pa.Table, target: str, task: Task | None) -> tuple[pa.T
         "n_samples": table.num_rows,
         "n_features": len(features),
         "rows_dropped": dropped,
+    }
+
+
+def unlabeled_profile(table: pa.Table) -> dict[str, Any]:
+    """Every column profiled, every row kept. A column excluded from features is still
+    readable by a batch prediction (which checks only a model's columns), so none is refused."""
+    columns = [profile_column(name, table[name]) for name in table.column_names]
+    features = [c["name"] for c in columns if not c["excluded"]]
+    return {
+        "task": None,
+        "target_column": None,
+        "classes": [],
+        "columns": columns,
+        "features": features,
+        "n_samples": table.num_rows,
+        "n_features": len(features),
+        "rows_dropped": 0,
     }

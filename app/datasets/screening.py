@@ -64,11 +64,12 @@ def refused_at_upload(location: tuple[str, ...] = ("body",)) -> Iterator[None]:
         ) from None
 
 
-def check_header(names: list[str], limits: Limits, target: str) -> None:
+def check_header(names: list[str], limits: Limits, target: str | None) -> None:
     with refused_at_upload():
         check_columns(names, limits)
-    with refused_at_upload(TARGET):
-        check_target(names, target)
+    if target is not None:  # an unlabeled upload (new rows to predict) has none to find
+        with refused_at_upload(TARGET):
+            check_target(names, target)
 
 
 def header_limit(limits: Limits) -> int:
@@ -106,7 +107,7 @@ def line_ends(data: bytes, quoted: bool) -> tuple[int, bool]:
 class CsvScreen:
     """Watches a CSV upload's bytes: UTF-8 text, its header, its row count."""
 
-    def __init__(self, limits: Limits, target: str) -> None:
+    def __init__(self, limits: Limits, target: str | None) -> None:
         self.limits, self.target = limits, target
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.line = 1  # the line the next chunk starts on, to name a bad byte's
@@ -206,7 +207,7 @@ def parquet_shape(footer: bytes) -> tuple[list[str], int]:
 
 
 async def check_parquet(
-    bucket: AsyncGridFSBucket, file_id: ObjectId, size: int, limits: Limits, target: str
+    bucket: AsyncGridFSBucket, file_id: ObjectId, size: int, limits: Limits, target: str | None
 ) -> None:
     names, rows = await asyncio.to_thread(parquet_shape, await read_footer(bucket, file_id, size))
     check_header(names, limits, target)

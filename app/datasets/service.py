@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from redis.exceptions import RedisError
 
 from app.datasets import claims, store
-from app.datasets.exceptions import DatasetInUse, DatasetNotFound
+from app.datasets.exceptions import DatasetInUse, DatasetNotFound, UploadRefused
 from app.datasets.reading import Limits
 from app.datasets.upload import Received, receive
 from app.training import queue
@@ -31,7 +31,7 @@ async def delete_files(db: AsyncDatabase, *file_ids: Any) -> None:
 
 
 def version_document(
-    name: str, received: Received, *, target: str, task: str | None, description: str
+    name: str, received: Received, *, target: str | None, task: str | None, description: str
 ) -> dict[str, Any]:
     return {
         "name": name,
@@ -53,7 +53,7 @@ async def upload_dataset(
     db: AsyncDatabase,
     redis: ArqRedis,
     name: str,
-    target: str,
+    target: str | None,
     task: str | None,
     description: str,
     chunks: AsyncIterator[bytes],
@@ -62,7 +62,9 @@ async def upload_dataset(
 ) -> tuple[dict[str, Any], bool]:
     """Store the file, claim its identity, make its version, queue the ingest; (version,
     created). The same bytes with the same target and task are the version they already
-    are, also when two such uploads arrive at once (app/datasets/claims.py)."""
+    are, also when two such uploads arrive at once (app/datasets/claims.py). Without a target
+    the version is unlabeled: rows to predict, which nothing that learns or scores takes."""
+    check_task_has_target(target, task)
     received = await receive(
         chunks,
         db,
@@ -85,12 +87,21 @@ async def upload_dataset(
     return same, False
 
 
+def check_task_has_target(target: str | None, task: str | None) -> None:
+    if target is None and task is not None:
+        raise UploadRefused(
+            422,
+            "task applies to a target column; pass target too, or no task for unlabeled rows",
+            location=("query", "task"),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Upload:
     """A received upload and the claim it holds (or tries to) on its identity."""
 
     name: str
-    target: str
+    target: str | None
     task: str | None
     description: str
     received: Received
@@ -231,6 +242,20 @@ async def resolve_for_training(db: AsyncDatabase, name: str, version: int | None
         )
     if chosen["status"] != "ready":
         raise not_ready(chosen, ("body", "dataset_version"))
+    return chosen
+
+
+async def resolve_labeled(db: AsyncDatabase, name: str, version: int | None) -> dict[str, Any]:
+    """As resolve_for_training, for what learns or scores against a target (training,
+    tuning, evaluation): an unlabeled version is refused, naming the field that chose it."""
+    chosen = await resolve_for_training(db, name, version)
+    if chosen.get("target_column") is None:
+        field = "dataset_name" if version is None else "dataset_version"
+        raise InvalidTrainingRequest(
+            ("body", field),
+            f"dataset {name!r} version {chosen['version']} has no target column (it was "
+            "uploaded unlabeled, for batch predictions); upload it with target=COLUMN",
+        )
     return chosen
 
 

@@ -88,7 +88,7 @@ async def insert_version(db: AsyncDatabase, document: dict[str, Any]) -> dict[st
 
 
 async def find_same_upload(
-    db: AsyncDatabase, name: str, sha256: str, target: str, task: str | None
+    db: AsyncDatabase, name: str, sha256: str, target: str | None, task: str | None
 ) -> dict[str, Any] | None:
     """A version of these bytes with the same target and task, unless it failed."""
     query = {"name": name, "sha256": sha256, "target_column": target, "requested_task": task}

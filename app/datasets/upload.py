@@ -37,7 +37,7 @@ class Received:
 class Receiver:
     """Counts, hashes and screens the chunks it is given."""
 
-    def __init__(self, max_bytes: int, limits: Limits, target: str) -> None:
+    def __init__(self, max_bytes: int, limits: Limits, target: str | None) -> None:
         self.max_bytes, self.limits, self.target = max_bytes, limits, target
         self.digest = hashlib.sha256()
         self.size = 0
@@ -85,7 +85,7 @@ async def receive(
     filename: str,
     max_bytes: int,
     limits: Limits,
-    target: str,
+    target: str | None,
 ) -> Received:
     receiver = Receiver(max_bytes, limits, target)
     upload = ChunkWriter(db, BUCKET, filename, {"kind": "dataset-upload"})

@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 
 from app.config import Settings
 from app.datasets import store as store_of_datasets
-from app.datasets.service import resolve_for_training
+from app.datasets.service import resolve_labeled
 from app.evaluation import store
 from app.evaluation.exceptions import EvaluationNotFound
 from app.evaluation.schema import check_fit
@@ -74,7 +74,7 @@ async def submit_evaluation(
     """Resolve the model and the dataset version, check they fit, record, queue. A queue that
     does not answer fails the evaluation (it is never left queued with nothing to run it)."""
     model = await resolve_model(db, ref)
-    chosen = await resolve_for_training(db, request.dataset_name, request.dataset_version)
+    chosen = await resolve_labeled(db, request.dataset_name, request.dataset_version)
     dataset = await store_of_datasets.get_version(db, chosen["name"], chosen["version"]) or chosen
     check_fit(model, dataset, list(request.thresholds))
     document = new_document(model, dataset, request, owner)

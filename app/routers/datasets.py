@@ -64,7 +64,8 @@ def version_location(name: str, version: int) -> str:
         415: {"description": "Neither Parquet nor UTF-8 CSV text; nothing stored."},
         422: {
             "description": "Empty, a header without rows, an empty, duplicate or over-long "
-            "column name, no column named `target`, or unreadable Parquet; nothing stored."
+            "column name, no column named `target`, `task` without `target`, or unreadable "
+            "Parquet; nothing stored."
         },
         503: {"description": "The job queue is unavailable; nothing stored."},
     },
@@ -76,7 +77,14 @@ async def upload_dataset(
     redis: RedisDep,
     settings: SettingsDep,
     name: Annotated[str, Query(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)],
-    target: Annotated[str, Query(min_length=1, max_length=1024, description="Target column.")],
+    target: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=1024,
+            description="Target column. Omit it for unlabeled rows (batch prediction input).",
+        ),
+    ] = None,
     task: Annotated[Task | None, Query(description="Override the inferred task.")] = None,
     description: Annotated[str, Query(max_length=500)] = "",
 ) -> DatasetVersionRead:

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from redis.exceptions import RedisError
 
 from app.config import Settings
-from app.datasets.service import resolve_for_training
+from app.datasets.service import resolve_labeled
 from app.paging import page_count
 from app.training import jobs, queue
 from app.training.algorithms import (
@@ -72,7 +72,7 @@ async def validate_request(
     *, db: AsyncDatabase, settings: Settings, request: TrainRequest
 ) -> dict[str, Any]:
     """The dataset version the request trains on, once every check passed."""
-    dataset = await resolve_for_training(db, request.dataset_name, request.dataset_version)
+    dataset = await resolve_labeled(db, request.dataset_name, request.dataset_version)
     task = Task(dataset["task"])
     algorithm = ALGORITHMS[request.algorithm]
     # The cost bounds are the algorithm's, whatever the task: checked first, as cheapest.

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from redis.exceptions import RedisError
 
 from app.config import Settings
-from app.datasets.service import resolve_for_training
+from app.datasets.service import resolve_labeled
 from app.paging import page_count
 from app.training import queue
 from app.training.algorithms import ALGORITHMS, algorithms_for
@@ -101,7 +101,7 @@ async def new_tuning(
     db: AsyncDatabase, settings: Settings, request: TuningRequest, owner: str | None
 ) -> dict[str, Any]:
     """The search's document once every check passed (nothing is stored before)."""
-    dataset = await resolve_for_training(db, request.dataset_name, request.dataset_version)
+    dataset = await resolve_labeled(db, request.dataset_name, request.dataset_version)
     task = Task(dataset["task"])
     algorithms = chosen_algorithms(request, task)
     metric = metric_for(task, request.metric)

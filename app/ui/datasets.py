@@ -100,7 +100,7 @@ async def upload(
     redis: RedisDep,
     settings: SettingsDep,
     name: Annotated[str, Query(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)],
-    target: Annotated[str, Query(min_length=1, max_length=1024)],
+    target: Annotated[str, Query(max_length=1024)] = "",
     task: Task | None = None,
 ) -> Response:
     """The file as the raw body (the page's script sends it), streamed like POST /datasets."""
@@ -111,7 +111,7 @@ async def upload(
         db=db,
         redis=redis,
         name=name,
-        target=target,
+        target=target or None,  # the form's empty target: unlabeled rows
         task=task.value if task else None,
         description="",
         chunks=request.stream(),

@@ -111,6 +111,26 @@ def test_cli_upload_wait_show_preview_delete(
     assert deleted.code == 0 and "deleted dataset big v1" in deleted.stdout
 
 
+def test_client_and_cli_upload_unlabeled_rows_without_a_target(
+    tf: TensorFleetClient, live: Server, tensorfleet: Tensorfleet, tmp_path: Path
+) -> None:
+    rows = b"\n".join(line.rsplit(b",", 1)[0] for line in customers_csv(60).splitlines())
+    uploaded = tf.upload_dataset(io.BytesIO(rows + b"\n"), name="to-score")
+    ready = tf.wait_for_dataset("to-score", uploaded.version, timeout=120)
+    assert (ready.status, ready.target_column, ready.task, ready.n_samples) == (
+        "ready",
+        None,
+        None,
+        60,
+    )
+    assert [c.name for c in ready.columns or []] == ["age", "plan", "city", "member"]
+    path = tmp_path / "more.csv"
+    path.write_bytes(rows + b"\n40,pro,Oslo,true\n")
+    url = ("--url", live.url)
+    result = tensorfleet(*url, "datasets", "upload", str(path), "-n", "to-score", "--wait")
+    assert result.code == 0 and "none (unlabeled)" in result.stdout, result.stderr
+
+
 def test_cli_bad_file_is_one_line(live: Server, tensorfleet: Tensorfleet, tmp_path: Path) -> None:
     path = tmp_path / "junk.bin"
     path.write_bytes(b"\x00\xff\x00binary")

@@ -13,10 +13,16 @@ from tests.tables import customers
 from tests.ui.forms import csrf_token, sign_in
 
 
-async def ui_upload(browser: httpx.AsyncClient, name: str, body: bytes, token: str | None = None):
+async def ui_upload(
+    browser: httpx.AsyncClient,
+    name: str,
+    body: bytes,
+    token: str | None = None,
+    target: str = "churned",
+):
     """As the page's script does: the raw file, the CSRF token in a header."""
     token = token or csrf_token(await browser.get("/ui/train"))
-    params = {"name": name, "target": "churned"}
+    params = {"name": name, "target": target}
     headers = {"X-CSRF-Token": token, "X-Requested-With": "fetch"}
     return await browser.post("/ui/datasets/upload", params=params, content=body, headers=headers)
 
@@ -48,6 +54,17 @@ async def test_upload_ingest_profile_chart_and_preview(
     assert 'href="/ui/datasets/ui-customers"' in listing.text and "classification" in listing.text
     train = await admin.get("/ui/train?dataset_name=ui-customers")
     assert '<option value="ui-customers" selected>' in train.text
+
+
+async def test_an_empty_target_uploads_unlabeled_rows_not_offered_for_training(
+    admin: httpx.AsyncClient, worker: Worker
+) -> None:
+    rows = csv_bytes(customers(50).drop(columns=["churned"]))
+    response = await ui_upload(admin, "ui-to-score", rows, target="")  # the form's empty field
+    assert response.status_code == 200, response.text
+    live = await wait_until_ingested(admin, "ui-to-score", 1)
+    assert 'id="dataset-status">ready<' in live and "unlabeled rows" in live
+    assert "/ui/train?dataset_name=ui-to-score" not in live
 
 
 async def test_a_stale_token_or_a_read_key_cannot_upload(

@@ -53,7 +53,10 @@ def upload(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet.")],
     name: Annotated[str, typer.Option("--name", "-n", help="The dataset's name.")],
-    target: Annotated[str, typer.Option("--target", "-t", help="The target column.")],
+    target: Annotated[
+        str | None,
+        typer.Option("--target", "-t", help="The target column; omit it for unlabeled rows."),
+    ] = None,
     task: Annotated[Task | None, typer.Option(help="Override the inferred task.")] = None,
     description: Annotated[str, typer.Option(help="What the data is.")] = "",
     wait: Annotated[bool, typer.Option("--wait", help="Wait until it is ingested.")] = False,
@@ -105,7 +108,7 @@ def version_fields(found: DatasetVersionRead) -> Any:
         [
             ("status", found.status),
             ("file", f"{found.format}, {output.size(found.size)}, sha256 {found.sha256[:12]}"),
-            ("target", found.target_column),
+            ("target", found.target_column or "none (unlabeled)"),
             ("task", found.task),
             ("samples", found.n_samples),
             ("rows dropped", found.rows_dropped),

@@ -130,7 +130,7 @@ class AsyncTensorFleetClient(
         source: Source,
         *,
         name: str,
-        target: str,
+        target: str | None = None,
         task: str | None = None,
         description: str = "",
         progress: Progress | None = None,

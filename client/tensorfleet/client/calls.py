@@ -142,7 +142,7 @@ def upload_dataset(
     chunks: Iterable[bytes] | AsyncIterable[bytes],
     *,
     name: str,
-    target: str,
+    target: str | None,
     task: str | None,
     description: str,
 ) -> Call[DatasetVersionRead]:

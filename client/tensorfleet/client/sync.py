@@ -127,7 +127,7 @@ class TensorFleetClient(Lifecycle, TuningMethods, BatchPredictions, EvaluationMe
         source: Source,
         *,
         name: str,
-        target: str,
+        target: str | None = None,
         task: str | None = None,
         description: str = "",
         progress: Progress | None = None,

@@ -54,7 +54,9 @@ class DatasetVersionRead(BaseModel):
     format: Literal["csv", "parquet"]
     size: int = Field(ge=0, description="Bytes of the file as uploaded.")
     sha256: str = Field(description="Of the file as uploaded; the same bytes are one version.")
-    target_column: str
+    target_column: str | None = Field(
+        description="Null for an unlabeled version (rows to predict; no training on it)."
+    )
     requested_task: Task | None = Field(default=None, description="The upload's override.")
     task: Task | None = Field(default=None, description="Inferred from the target, or as asked.")
     n_samples: int | None = Field(default=None, description="Rows kept (target present).")

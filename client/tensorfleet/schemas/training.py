@@ -186,7 +186,7 @@ class DatasetRead(BaseModel):
     n_samples: int | None = Field(default=None, description="Null until a version is ready.")
     n_features: int | None = None
     features: list[str] = Field(default_factory=list)
-    target_column: str
+    target_column: str | None = Field(description="Null for an unlabeled dataset.")
     classes: list[str] = Field(default_factory=list)
     task: Task | None = None
     version: int = Field(ge=1)

@@ -162,6 +162,18 @@ async def _ending(db: AsyncDatabase, job_id: str, kind: JobKind) -> dict[str, An
     return await db[kind.endings].find_one({"_id": job_id})
 
 
+async def settled(
+    db: AsyncDatabase, document: dict[str, Any], kind: JobKind = TRAINING
+) -> dict[str, Any]:
+    """The job as a reader should see it: a late non-terminal write (a worker's `running`
+    landing just after a cancel) stays on an ended job for a moment before `write_unless_ended`
+    undoes it; a job that looks active but has an ending is shown as its ending wrote it."""
+    if document["status"] not in ACTIVE:
+        return document
+    ending = await _ending(db, document["_id"], kind)
+    return document | ending["changes"] if ending else document
+
+
 async def _restore(db: AsyncDatabase, job_id: str, undo: dict[str, Any], kind: JobKind) -> None:
     """Put an ended job back as its ending wrote it; `undo` reverts a late write first."""
     ending = await _ending(db, job_id, kind)

@@ -18,7 +18,7 @@ from app.training import queue
 from app.training.algorithms import ALGORITHMS, algorithms_for
 from app.training.bounds import merged_bounds
 from app.training.exceptions import InvalidTrainingRequest, QueueUnavailable, TooManyActiveJobs
-from app.training.jobs import count_active_jobs
+from app.training.jobs import count_active_jobs, settled
 from app.training.service import check_split
 from app.training.tasks import Task
 from app.tuning import store
@@ -164,7 +164,7 @@ async def get_tuning(*, db: AsyncDatabase, tuning_id: str) -> dict[str, Any]:
     document = await store.get_tuning(db, tuning_id)
     if document is None:
         raise TuningNotFound(tuning_id)
-    return document
+    return await settled(db, document, store.TUNING)
 
 
 async def read_tuning(*, db: AsyncDatabase, tuning_id: str) -> TuningRead:

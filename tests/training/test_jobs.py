@@ -181,3 +181,18 @@ async def test_counter_catches_up_with_versions_stored_before_it(resources: Reso
         resources.db, resources.gridfs, payload=b"new", metadata={"name": "legacy", "job_id": "new"}
     )
     assert stored["version"] == 6
+
+
+async def test_a_late_running_write_never_shows_on_an_ended_job(resources: Resources) -> None:
+    """A worker's `running` that lands just after a cancel sits on the job until it is undone
+    (on FerretDB, whose findAndModify is not isolated, possibly for good): readers see the
+    ending, which is the one truth of a job's end."""
+    db = resources.db
+    request = TrainRequest.model_validate(IRIS_TREE)
+    document = jobs.new_job_document(f"late-{ObjectId()}", request)
+    await jobs.insert_job(db, document)
+    assert await jobs.end_job(db, document["_id"], {"status": "cancelled"}) is not None
+    await db["jobs"].update_one({"_id": document["_id"]}, {"$set": {"status": "running"}})
+    stored = await jobs.get_job(db, document["_id"])
+    assert stored is not None and stored["status"] == "running"  # the late write, raw
+    assert (await jobs.settled(db, stored))["status"] == "cancelled"

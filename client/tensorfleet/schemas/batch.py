@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tensorfleet.schemas.bson_safe import StoredBody
 from tensorfleet.schemas.inference import ModelAnswered
 from tensorfleet.schemas.training import Identifier, JobError, JobStatus
 
@@ -19,11 +20,12 @@ PREDICTION_COLUMN = "prediction"
 PROBABILITY_PREFIX = "proba_"
 
 
-class BatchPredictRequest(BaseModel):
+class BatchPredictRequest(StoredBody):
     """Which rows to predict and how to write the predictions."""
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [{"dataset_name": "customers", "format": "csv", "id_column": "id"}]
         },

@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import AnyUrl, BaseModel, Field, UrlConstraints
 
+from tensorfleet.schemas.bson_safe import StoredBody
+
 
 class EventType(StrEnum):
     """Everything a webhook can subscribe to (docs/events.md shows each payload)."""
@@ -43,7 +45,7 @@ WebhookUrl = Annotated[
 ]
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(StoredBody):
     url: WebhookUrl = Field(description="Where deliveries are POSTed: http(s), a public address.")
     events: list[EventType] = Field(
         min_length=1, max_length=len(EventType), description="The events this webhook receives."

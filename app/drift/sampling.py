@@ -127,23 +127,28 @@ class LiveSampler:
         self._pending.pop(model_id, None)
         await self.redis.delete(sample_key(self.database, model_id))
 
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self.flush_seconds)
+    async def run(self, stop: asyncio.Event) -> None:
+        """Flush every flush_seconds until `stop` is set.
+
+        Stopped by event rather than cancelled: a flush cancelled between taking the buffers
+        and writing them would lose those rows."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.flush_seconds)
             await self.flush()
 
 
 @contextlib.asynccontextmanager
 async def live_sampling(sampler: LiveSampler) -> AsyncIterator[LiveSampler]:
     """Flush every flush_seconds while open, and once more on the way out."""
-    task = asyncio.create_task(sampler.run())
+    stop = asyncio.Event()
+    task = asyncio.create_task(sampler.run(stop))
     try:
         yield sampler
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await sampler.flush()
+        stop.set()
+        await task  # its flush in flight completes
+        await sampler.flush()  # the rows offered during it
 
 
 async def read_sample(redis: Redis, database: str, model_id: str) -> list[list[Any]]:

@@ -1,11 +1,13 @@
 """The predict path's buffer stays bounded between flushes and keeps the newest rows."""
 
+import asyncio
 import json
 
 import numpy as np
+import redis.asyncio as aioredis
 
 from app.config import Settings
-from app.drift.sampling import LiveSampler, Pending, encode
+from app.drift.sampling import LiveSampler, Pending, encode, live_sampling, sample_key
 from workers.worker import drift_cron
 
 
@@ -41,3 +43,22 @@ def test_worker_schedules_the_drift_check_unless_turned_off() -> None:
     assert [job.name for job in every_five] == ["cron:check_drift"]
     assert every_five[0].minute == set(range(0, 60, 5))
     assert drift_cron(Settings(_env_file=None, drift_check_minutes=0)) == []
+
+
+async def test_closing_while_a_flush_runs_keeps_every_offered_row(settings: Settings) -> None:
+    """Shutdown used to cancel the flush task; a flush caught between taking the buffers and
+    writing them lost its rows (seen as a short sample after the API stopped)."""
+    redis = aioredis.from_url(str(settings.redis_url))
+    try:
+        for attempt in range(20):
+            flushing = LiveSampler(
+                redis=redis, database=f"close{attempt}", rate=1.0, cap=10_000, flush_seconds=0
+            )
+            async with live_sampling(flushing):
+                for row in range(30):
+                    flushing.offer("m", True, np.full((1, 1), float(row)), ["y"])
+                    await asyncio.sleep(0)
+            stored = await redis.llen(sample_key(f"close{attempt}", "m"))
+            assert stored == 30
+    finally:
+        await redis.aclose()

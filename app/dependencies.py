@@ -1,5 +1,6 @@
 """Annotated dependency aliases the routers use."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from arq.connections import ArqRedis
@@ -12,6 +13,7 @@ from app.events.live import JobWatcher
 from app.inference.service import Inference
 from app.registry.cursors import CursorCodec
 from app.resources import Resources
+from app.security.deps import CallerDep
 
 
 def get_resources(request: Request) -> Resources:
@@ -58,3 +60,23 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 InferenceDep = Annotated[Inference, Depends(get_inference)]
 CursorCodecDep = Annotated[CursorCodec, Depends(get_cursor_codec)]
 JobWatcherDep = Annotated[JobWatcher, Depends(get_job_watcher)]
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What every job submission (training, tuning, batch prediction, evaluation) hands its
+    service: the store, the queue, the settings, and the owner the per-key cap counts."""
+
+    db: AsyncDatabase
+    redis: ArqRedis
+    settings: Settings
+    owner: str
+
+
+async def get_job_context(
+    db: DatabaseDep, redis: RedisDep, settings: SettingsDep, caller: CallerDep
+) -> JobContext:
+    return JobContext(db=db, redis=redis, settings=settings, owner=caller.identity)
+
+
+JobContextDep = Annotated[JobContext, Depends(get_job_context)]

@@ -7,32 +7,26 @@ unknown model 404, a model that cannot predict the dataset 422 naming the field)
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Response
 from fastapi import status as http
 
 from app.batch import service
 from app.batch.output import MEDIA_TYPES
-from app.dependencies import DatabaseDep, RedisDep, SettingsDep
+from app.dependencies import DatabaseDep, JobContextDep, RedisDep
+from app.paging import PageQuery
 from app.registry.download import ModelFileResponse, iter_chunks
-from app.security.deps import CallerDep, requires_admin, requires_read, requires_train
+from app.routers.model_refs import ALIAS, BY_ID, LATEST, VERSION, ModelId, add_model_routes
+from app.security.deps import requires_admin, requires_read, requires_train
 from app.storage import PREDICTION_CHUNKS
-from tensorfleet.schemas.aliases import ALIAS_MAX_LENGTH, ALIAS_PATTERN
 from tensorfleet.schemas.batch import BatchPredictionList, BatchPredictionRead, BatchPredictRequest
 from tensorfleet.schemas.inference import ModelRef
 from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["batch predictions"])
-ModelName = Annotated[
-    str, Path(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN, description="Model name.")
-]
-ModelId = Annotated[str, Path(min_length=1, max_length=64, description="The model id.")]
-Version = Annotated[int, Path(ge=1, le=2**62, description="The model version.")]
-AliasName = Annotated[
-    str, Path(max_length=ALIAS_MAX_LENGTH, pattern=ALIAS_PATTERN, description="An alias.")
-]
 JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such batch prediction."}}
 SUBMIT_ROUTE: dict[str, Any] = {
+    "methods": ["POST"],
     "response_model": BatchPredictionRead,
     "status_code": http.HTTP_202_ACCEPTED,
     "dependencies": [requires_train],
@@ -49,76 +43,37 @@ SUBMIT_ROUTE: dict[str, Any] = {
 }
 
 
-async def _submit(
-    ref: ModelRef, body: BatchPredictRequest, deps: tuple[Any, Any, Any, Any], response: Response
+async def submit(
+    ref: ModelRef, body: BatchPredictRequest, job: JobContextDep, response: Response
 ) -> BatchPredictionRead:
-    db, redis, settings, caller = deps
     document = await service.submit(
-        db=db, redis=redis, settings=settings, ref=ref, request=body, owner=caller.identity
+        db=job.db, redis=job.redis, settings=job.settings, ref=ref, request=body, owner=job.owner
     )
     response.headers["Location"] = service.location(document["_id"])
     return service.read(document)
 
 
-@router.post("/models/{model_id}/batch-predictions", **SUBMIT_ROUTE)
-async def submit_by_id(
-    model_id: ModelId,
-    body: BatchPredictRequest,
-    db: DatabaseDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-    caller: CallerDep,
-    response: Response,
-) -> BatchPredictionRead:
-    """Predict every row of a dataset version with a model, as a job; poll its Location."""
-    ref = ModelRef(model_id=model_id)
-    return await _submit(ref, body, (db, redis, settings, caller), response)
-
-
-@router.post("/models/by-name/{name}/latest/batch-predictions", **SUBMIT_ROUTE)
-async def submit_latest(
-    name: ModelName,
-    body: BatchPredictRequest,
-    db: DatabaseDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-    caller: CallerDep,
-    response: Response,
-) -> BatchPredictionRead:
-    """As by id, with the name's highest version (pinned at submission)."""
-    return await _submit(ModelRef(name=name), body, (db, redis, settings, caller), response)
-
-
-@router.post("/models/by-name/{name}/versions/{version}/batch-predictions", **SUBMIT_ROUTE)
-async def submit_version(
-    name: ModelName,
-    version: Version,
-    body: BatchPredictRequest,
-    db: DatabaseDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-    caller: CallerDep,
-    response: Response,
-) -> BatchPredictionRead:
-    """As by id, with one version of a name."""
-    ref = ModelRef(name=name, version=version)
-    return await _submit(ref, body, (db, redis, settings, caller), response)
-
-
-@router.post("/models/by-name/{name}/aliases/{alias}/batch-predictions", **SUBMIT_ROUTE)
-async def submit_alias(
-    name: ModelName,
-    alias: AliasName,
-    body: BatchPredictRequest,
-    db: DatabaseDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-    caller: CallerDep,
-    response: Response,
-) -> BatchPredictionRead:
-    """As by id, with the version an alias points at (pinned at submission)."""
-    ref = ModelRef(name=name, alias=alias)
-    return await _submit(ref, body, (db, redis, settings, caller), response)
+add_model_routes(
+    router,
+    "/batch-predictions",
+    submit,
+    {
+        BY_ID: (
+            "submit_by_id",
+            "Predict every row of a dataset version with a model, as a job; poll its Location.",
+        ),
+        LATEST: (
+            "submit_latest",
+            "As by id, with the name's highest version (pinned at submission).",
+        ),
+        VERSION: ("submit_version", "As by id, with one version of a name."),
+        ALIAS: (
+            "submit_alias",
+            "As by id, with the version an alias points at (pinned at submission).",
+        ),
+    },
+    **SUBMIT_ROUTE,
+)
 
 
 @router.get(
@@ -128,13 +83,10 @@ async def submit_alias(
     responses={404: {"description": "A malformed model id."}},
 )
 async def list_for_model(
-    model_id: ModelId,
-    db: DatabaseDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    model_id: ModelId, db: DatabaseDep, paging: PageQuery
 ) -> BatchPredictionList:
     """A model's batch predictions, newest first."""
-    return await service.list_for_model(db, model_id, page=page, limit=limit)
+    return await service.list_for_model(db, model_id, page=paging.page, limit=paging.limit)
 
 
 @router.get(

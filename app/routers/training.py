@@ -6,15 +6,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from app.dependencies import DatabaseDep, JobWatcherDep, RedisDep, SettingsDep
-from app.security.deps import CallerDep, requires_read, requires_train
+from app.dependencies import DatabaseDep, JobContextDep, JobWatcherDep, RedisDep, SettingsDep
+from app.paging import JobPageQuery
+from app.security.deps import requires_read, requires_train
 from app.training import live, service
 from tensorfleet.schemas.training import (
     IDENTIFIER_PATTERN,
     AlgorithmRead,
     JobList,
     JobRead,
-    JobStatus,
     JobSubmitted,
     TrainRequest,
 )
@@ -45,16 +45,13 @@ def job_location(job_id: str) -> str:
         503: {"description": "The queue did not confirm the job; submit it again with its job_id."},
     },
 )
-async def train(
-    request: TrainRequest,
-    db: DatabaseDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-    caller: CallerDep,
-    response: Response,
-) -> JobSubmitted:
+async def train(request: TrainRequest, context: JobContextDep, response: Response) -> JobSubmitted:
     job = await service.submit_training_job(
-        db=db, redis=redis, settings=settings, request=request, owner=caller.identity
+        db=context.db,
+        redis=context.redis,
+        settings=context.settings,
+        request=request,
+        owner=context.owner,
     )
     response.headers["Location"] = job_location(job["_id"])
     return JobSubmitted(job_id=job["_id"], status=job["status"], location=job_location(job["_id"]))
@@ -120,13 +117,10 @@ async def job_events(
 @router.get(
     "/jobs", response_model=JobList, summary="Jobs, newest first", dependencies=[requires_read]
 )
-async def list_jobs(
-    db: DatabaseDep,
-    status_: Annotated[JobStatus | None, Query(alias="status")] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> JobList:
-    return await service.list_jobs(db=db, status=status_, page=page, limit=limit)
+async def list_jobs(db: DatabaseDep, paging: JobPageQuery) -> JobList:
+    return await service.list_jobs(
+        db=db, status=paging.status, page=paging.page, limit=paging.limit
+    )
 
 
 @router.post(

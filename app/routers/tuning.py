@@ -3,12 +3,13 @@ searches, cancel one."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Response, status
 
-from app.dependencies import DatabaseDep, RedisDep, SettingsDep
-from app.security.deps import CallerDep, requires_read, requires_train
+from app.dependencies import DatabaseDep, JobContextDep, RedisDep
+from app.paging import JobPageQuery
+from app.security.deps import requires_read, requires_train
 from app.tuning import service
-from tensorfleet.schemas.training import IDENTIFIER_PATTERN, JobStatus
+from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 from tensorfleet.schemas.tuning import TuningList, TuningRead, TuningRequest, TuningSubmitted
 
 router = APIRouter(prefix="/tuning", tags=["tuning"])
@@ -39,15 +40,14 @@ def tuning_location(tuning_id: str) -> str:
     },
 )
 async def submit(
-    request: TuningRequest,
-    db: DatabaseDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-    caller: CallerDep,
-    response: Response,
+    request: TuningRequest, context: JobContextDep, response: Response
 ) -> TuningSubmitted:
     document = await service.submit_tuning(
-        db=db, redis=redis, settings=settings, request=request, owner=caller.identity
+        db=context.db,
+        redis=context.redis,
+        settings=context.settings,
+        request=request,
+        owner=context.owner,
     )
     location = tuning_location(document["_id"])
     response.headers["Location"] = location
@@ -68,13 +68,10 @@ async def get_tuning(tuning_id: TuningId, db: DatabaseDep) -> TuningRead:
 @router.get(
     "", response_model=TuningList, summary="Searches, newest first", dependencies=[requires_read]
 )
-async def list_tunings(
-    db: DatabaseDep,
-    status_: Annotated[JobStatus | None, Query(alias="status")] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> TuningList:
-    return await service.list_tunings(db=db, status=status_, page=page, limit=limit)
+async def list_tunings(db: DatabaseDep, paging: JobPageQuery) -> TuningList:
+    return await service.list_tunings(
+        db=db, status=paging.status, page=paging.page, limit=paging.limit
+    )
 
 
 @router.post(

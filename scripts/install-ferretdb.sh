@@ -2,9 +2,12 @@
 # Builds FerretDB v1.24.2 (MongoDB wire protocol on SQLite) into .tools/bin, with the patches in
 # scripts/ferretdb-patches/ applied, once (again whenever a patch changes).
 #
-# The patches (one today) fix what stock v1.24.2 gets wrong for us and upstream will not ship
-# (v1 is in maintenance); each is written as a `git format-patch` mail that could be sent as is.
+# The patches fix what stock v1.24.2 gets wrong for us and upstream will not ship (v1 is in
+# maintenance); each is written as a `git format-patch` mail that could be sent as is.
 #   0001: a lookup by _id uses the _id index instead of scanning the collection.
+#   0002: top-level equalities to an ObjectID or a string (GridFS's {files_id: {$eq: id}}, a job
+#         list's {status: "queued"}) are filtered in SQLite, through an index on the field when
+#         there is one, instead of by the handler after reading every document.
 # The binary's version is v1.24.2-tensorfleet.<hash of the patches>, so a changed patch rebuilds
 # it and the bench and `buildInfo` say which build answered. PATCHES=none builds stock v1.24.2
 # (the bench's "before"); OUT=path writes the binary elsewhere than .tools/bin/ferretdb.

@@ -63,3 +63,65 @@ async def test_a_lookup_by_id_uses_the_id_index(db: AsyncDatabase) -> None:
     plan = " ".join(explained["queryPlanner"]["Plan"])
     assert "USING INDEX" in plan and "SCAN" not in plan, plan
     assert (await db["lookups"].find_one({"_id": "doc-7"}))["n"] == 7
+
+
+async def test_reading_a_gridfs_file_uses_the_chunks_index(db: AsyncDatabase) -> None:
+    """A model's cold load and a dataset's read fetch `{files_id: {$eq: id}}` from the chunks;
+    stock FerretDB v1.24 reads and decodes every chunk of the bucket for that, so one file cost
+    as much as all of them. scripts/ferretdb-patches/0002 filters in SQLite through the
+    `files_id_1_n_1` index. This fails on a binary built without the patch."""
+    info = await db.client.admin.command("buildInfo")
+    if "ferretdbVersion" not in info:
+        pytest.skip("not FerretDB: MongoDB serves the chunk query from its index")
+    bucket = AsyncGridFSBucket(db, bucket_name="indexed")
+    file_ids = [await bucket.upload_from_stream(f"f{n}", os.urandom(300_000)) for n in range(3)]
+    query = {
+        "find": "indexed.chunks",
+        "filter": {"files_id": {"$eq": file_ids[1]}},
+        "sort": {"n": 1},
+    }
+    explained = await db.command("explain", query)
+    plan = " ".join(explained["queryPlanner"]["Plan"])
+    assert explained["filterPushdown"] and "SEARCH" in plan and "files_id_1_n_1" in plan, plan
+    assert "SCAN" not in plan, plan
+    download = await bucket.open_download_stream(file_ids[1])
+    assert download.length == 300_000 and len(await download.read()) == 300_000
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"f": "a"}, ["array", "scalar"]),  # an array containing the value matches too
+        ({"f": {"$eq": "a"}}, ["array", "scalar"]),
+        ({"f": "a", "g": "x"}, ["scalar"]),
+        ({"f": 'q"<'}, ["escaped"]),  # JSON-escaped: left to the handler, still found
+        ({"f": "é ü"}, ["unicode"]),
+        ({"f": ["b", "a"]}, ["array"]),
+        ({"f": {"$in": ["a", "zz"]}}, ["array", "scalar"]),
+        ({"f.k": "a"}, ["embedded"]),
+        ({"f": {"k": "a"}}, ["embedded"]),
+        ({"g": "x", "_id": "scalar"}, ["scalar"]),
+        ({"f": "missing"}, []),
+    ],
+)
+async def test_equality_filters_match_as_mongodb_does(
+    db: AsyncDatabase, query: dict, expected: list[str]
+) -> None:
+    """The pushed-down equality (patch 0002) selects a superset the server filters again: what a
+    query matches is MongoDB's answer, arrays and escaped strings included."""
+    equalities = db["equalities"]
+    if await equalities.count_documents({}) == 0:
+        await equalities.create_index([("f", 1)])
+        await equalities.insert_many(
+            [
+                {"_id": "scalar", "f": "a", "g": "x"},
+                {"_id": "array", "f": ["b", "a"], "g": "y"},
+                {"_id": "escaped", "f": 'q"<'},
+                {"_id": "unicode", "f": "é ü"},
+                {"_id": "embedded", "f": {"k": "a"}},
+                {"_id": "other", "f": "b"},
+            ]
+        )
+    found = sorted([doc["_id"] async for doc in equalities.find(query)])
+    assert found == expected
+    assert await equalities.count_documents(query) == len(expected)

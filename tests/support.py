@@ -255,23 +255,35 @@ async def wait_for(check: Callable[[], Awaitable[T]], timeout: float, interval: 
         await asyncio.sleep(interval)
 
 
-async def read_job(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
-    response = await client.get(f"/jobs/{job_id}")
+async def read_state(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
+    """GET `url` (a job, search, batch prediction or evaluation), which must answer 200."""
+    response = await client.get(url)
     assert response.status_code == 200, response.text
-    job: dict[str, Any] = response.json()
-    return job
+    state: dict[str, Any] = response.json()
+    return state
+
+
+async def wait_until_ended(
+    client: httpx.AsyncClient, url: str, timeout: float, interval: float = 0.05
+) -> dict[str, Any]:
+    """Poll `url` until what it reads has ended, as a client would; its last state."""
+
+    async def ended() -> dict[str, Any] | None:
+        state = await read_state(client, url)
+        return state if state["status"] in ENDED else None
+
+    return await wait_for(ended, timeout, interval=interval)
+
+
+async def read_job(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
+    return await read_state(client, f"/jobs/{job_id}")
 
 
 async def wait_for_job(
     client: httpx.AsyncClient, job_id: str, timeout: float = 60
 ) -> dict[str, Any]:
     """Poll the job until it ends, as a client would; its last state."""
-
-    async def ended() -> dict[str, Any] | None:
-        job = await read_job(client, job_id)
-        return job if job["status"] in ENDED else None
-
-    return await wait_for(ended, timeout, interval=0.05)
+    return await wait_until_ended(client, f"/jobs/{job_id}", timeout)
 
 
 async def wait_for_stage(

@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from app.dependencies import DatabaseDep, RedisDep
-from app.paging import page_count
+from app.paging import PageNumber, page_count
 from app.security.schemas import Scope
 from app.training import jobs, service
 from app.ui.rendering import render
@@ -18,10 +18,12 @@ PAGE_SIZE = 25
 router = APIRouter(prefix="/ui/jobs", include_in_schema=False)
 JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]
 StatusFilter = Annotated[JobStatus | None, Query(alias="status")]
-PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 
 
-async def job_page_context(db: DatabaseDep, status_: JobStatus | None, page: int) -> dict:
+async def job_page_context(
+    db: DatabaseDep, status_: StatusFilter = None, page: PageNumber = 1
+) -> dict:
+    """The list's page (rendered whole, or only its rows when they refresh)."""
     items, total = await jobs.list_jobs(db, status=status_, page=page, limit=PAGE_SIZE)
     return {
         "jobs": items,
@@ -33,27 +35,16 @@ async def job_page_context(db: DatabaseDep, status_: JobStatus | None, page: int
     }
 
 
+JobPageContext = Annotated[dict, Depends(job_page_context)]
+
+
 @router.get("")
-async def job_list(
-    request: Request,
-    principal: Viewer,
-    db: DatabaseDep,
-    status_: StatusFilter = None,
-    page: PageNumber = 1,
-) -> Response:
-    context = await job_page_context(db, status_, page)
+async def job_list(request: Request, principal: Viewer, context: JobPageContext) -> Response:
     return render(request, "jobs.html", context, principal=principal)
 
 
 @router.get("/rows")
-async def job_rows(
-    request: Request,
-    principal: Viewer,
-    db: DatabaseDep,
-    status_: StatusFilter = None,
-    page: PageNumber = 1,
-) -> Response:
-    context = await job_page_context(db, status_, page)
+async def job_rows(request: Request, principal: Viewer, context: JobPageContext) -> Response:
     return render(request, "fragments/job_rows.html", context, principal=principal)
 
 

@@ -3,11 +3,12 @@ model) refreshed while it runs, and cancelling."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from app.dependencies import DatabaseDep, RedisDep
+from app.paging import PageNumber
 from app.security.schemas import Scope
 from app.tuning import service
 from app.ui.charts import bar_chart, trial_chart
@@ -20,7 +21,6 @@ PAGE_SIZE = 25
 LEADERBOARD_BARS = 10
 router = APIRouter(prefix="/ui/tuning", include_in_schema=False)
 TuningId = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]
-PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 
 
 @router.get("")

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from tests.support import ENDED, wait_for
+from tests.support import read_state, wait_until_ended
 
 ROOT = "/api/v1/batch-predictions"
 
@@ -16,17 +16,11 @@ async def submit(client: httpx.AsyncClient, model_id: str, **body: Any) -> httpx
 
 
 async def read(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
-    response = await client.get(f"{ROOT}/{job_id}")
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await read_state(client, f"{ROOT}/{job_id}")
 
 
 async def wait_for_end(client: httpx.AsyncClient, job_id: str, timeout: float = 120) -> dict:
-    async def ended() -> dict[str, Any] | None:
-        job = await read(client, job_id)
-        return job if job["status"] in ENDED else None
-
-    return await wait_for(ended, timeout, interval=0.05)
+    return await wait_until_ended(client, f"{ROOT}/{job_id}", timeout)
 
 
 async def predicted(client: httpx.AsyncClient, model_id: str, **body: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import ENDED, wait_for
+from tests.support import read_state, wait_until_ended
 
 TREE_SPACE = {
     "max_depth": {"type": "int", "low": 1, "high": 8},
@@ -33,20 +33,13 @@ async def submit(client: httpx.AsyncClient, body: dict[str, Any]) -> str:
 
 
 async def read_tuning(client: httpx.AsyncClient, tuning_id: str) -> dict[str, Any]:
-    response = await client.get(f"/tuning/{tuning_id}")
-    assert response.status_code == 200, response.text
-    tuning: dict[str, Any] = response.json()
-    return tuning
+    return await read_state(client, f"/tuning/{tuning_id}")
 
 
 async def wait_for_tuning(
     client: httpx.AsyncClient, tuning_id: str, timeout: float = 180
 ) -> dict[str, Any]:
-    async def ended() -> dict[str, Any] | None:
-        tuning = await read_tuning(client, tuning_id)
-        return tuning if tuning["status"] in ENDED else None
-
-    return await wait_for(ended, timeout, interval=0.2)
+    return await wait_until_ended(client, f"/tuning/{tuning_id}", timeout, interval=0.2)
 
 
 def params_by_number(tuning: dict[str, Any]) -> dict[int, tuple[str, dict[str, Any]]]:

@@ -5,7 +5,9 @@ The machine is shared, so the two builds never run in separate sessions: each ro
 one after the other on fresh stores, and the rounds alternate which goes first; the table shows
 every round, so a round disturbed by other load shows up as a disagreement between rounds.
 Per build and round: one worker's throughput on a burst of small jobs (bench.throughput's case),
-FerretDB's CPU milliseconds per job, and the p99 of `GET /api/v1/models/{id}` at 10,000 models.
+FerretDB's CPU milliseconds per job, the p99 of `GET /api/v1/models/{id}` at 10,000 models, and
+a driver's GridFS read of one 2.5 MB file from a bucket of 40 (patch 0002's case: a model's cold
+load, a dataset's ingest and every training read one file of a bucket holding many).
 
     python -m bench.store_patch               3 rounds, 300 jobs, 10,000 models
     python -m bench.store_patch --quick       1 round, tiny sizes: checks the harness
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from gridfs import GridFSBucket
 from pymongo import MongoClient
 
 from bench import registry, report, throughput
@@ -36,7 +39,9 @@ from devstack.services import FERRETDB, PROJECT
 BENCH = Path(__file__).resolve().parent
 STOCK = PROJECT / ".tools" / "bin" / "ferretdb-stock"
 FULL = {"rounds": 3, "jobs": 300, "warmup": 20, "models": 10_000, "gets": 300}
+FULL |= {"files": 40, "file_bytes": 2_500_000, "reads": 10}
 QUICK = {"rounds": 1, "jobs": 6, "warmup": 2, "models": 200, "gets": 10}
+QUICK |= {"files": 3, "file_bytes": 300_000, "reads": 2}
 
 
 def build_stock() -> None:
@@ -75,21 +80,42 @@ def gets(stack: Stack, config: dict[str, Any]) -> dict[str, Any]:
     return {"models": config["models"], "get": summarize(samples)}
 
 
+def gridfs_reads(stack: Stack, config: dict[str, Any]) -> dict[str, Any]:
+    """Whole reads of random files of one bucket through PyMongo's GridFSBucket."""
+    mongo: MongoClient[dict[str, Any]] = MongoClient(stack.mongodb_url)
+    rng = random.Random(13)
+    with mongo:
+        bucket = GridFSBucket(mongo[stack.database], bucket_name="bench")
+        ids = [
+            bucket.upload_from_stream(f"f{n}", rng.randbytes(config["file_bytes"]))
+            for n in range(config["files"])
+        ]
+
+        def call() -> None:
+            bucket.open_download_stream(rng.choice(ids)).read()
+
+        samples = registry.timed(call, config["reads"], budget=300)
+    read = summarize(samples)
+    return {"files": config["files"], "file_bytes": config["file_bytes"], "read": read}
+
+
 def measure(binary: Path, config: dict[str, Any], work: Path) -> dict[str, Any]:
     with Stack(work, ferretdb_binary=binary) as stack:
         store = stack.store_version()
         stack.start_api()
         result = {"store": store, "throughput": jobs(stack, config)}
         result["registry"] = gets(stack, config)
+        result["gridfs"] = gridfs_reads(stack, config)
     return result
 
 
 def row(round_number: int, result: dict[str, Any]) -> str:
     burst = result["throughput"]
-    get = result["registry"]["get"]
+    get, read = result["registry"]["get"], result["gridfs"]["read"]
     return (
         f"| {round_number} | {result['store']} | {burst['jobs_per_second']} | "
-        f"{burst['cpu_ms_per_job'].get('ferretdb')} | {get['median_ms']} | {get['p99_ms']} |"
+        f"{burst['cpu_ms_per_job'].get('ferretdb')} | {get['median_ms']} | {get['p99_ms']} | "
+        f"{read['median_ms']} |"
     )
 
 
@@ -97,10 +123,12 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"FerretDB build, stock against patched, {results['date']}, interleaved "
         f"({results['config']['jobs']} jobs with one worker; gets at "
-        f"{results['config']['models']:,} models):",
+        f"{results['config']['models']:,} models; GridFS reads of one "
+        f"{results['config']['file_bytes'] / 1e6:g} MB file of {results['config']['files']}):",
         "",
-        "| round | store | jobs/s | FerretDB CPU ms/job | get median ms | get p99 ms |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| round | store | jobs/s | FerretDB CPU ms/job | get median ms | get p99 ms "
+        "| GridFS read median ms |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for number, pair in enumerate(results["rounds"], 1):
         lines += [row(number, result) for result in pair]

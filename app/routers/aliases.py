@@ -19,6 +19,7 @@ from app.dependencies import DatabaseDep, GridFSDep, InferenceDep, RedisDep
 from app.inference.exceptions import InferenceError
 from app.registry import aliases, download, service
 from app.registry.exceptions import ModelFileMissing
+from app.routers.model_refs import ModelName
 from app.security.deps import TrainAccess, requires_read
 from app.storage import CHUNKS
 from tensorfleet.schemas.aliases import (
@@ -31,14 +32,10 @@ from tensorfleet.schemas.aliases import (
     AliasSet,
 )
 from tensorfleet.schemas.registry import ModelRead
-from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/models/by-name/{name}", tags=["aliases"])
 
-ModelName = Annotated[
-    str, Path(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN, description="Model name.")
-]
 Alias = Annotated[
     str,
     Path(

@@ -4,26 +4,19 @@ HTTP only: the model (or endpoint) is found, 404 otherwise, and app.drift.servic
 report (for an endpoint, one per version it routes to).
 """
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter
 from fastapi import status as http
 
 from app.dependencies import DatabaseDep, RedisDep, SettingsDep
 from app.drift import service as drift_service
 from app.drift.service import drift_report
 from app.endpoints import store as endpoints_store
-from app.registry import service
 from app.routers.endpoints import EndpointName
+from app.routers.model_refs import ModelDep
 from app.security.deps import requires_read
 from tensorfleet.schemas.drift import DriftReport, EndpointDrift
 
 router = APIRouter(prefix="/api/v1", tags=["drift"])
-ModelId = Annotated[str, Path(min_length=1, max_length=64, description="The model id.")]
-
-
-async def valid_model(db: DatabaseDep, model_id: ModelId) -> dict[str, Any]:
-    return await service.get_model(db, model_id=model_id)
 
 
 @router.get(
@@ -34,7 +27,7 @@ async def valid_model(db: DatabaseDep, model_id: ModelId) -> dict[str, Any]:
     dependencies=[requires_read],
 )
 async def model_drift(
-    model: Annotated[dict[str, Any], Depends(valid_model)],
+    model: ModelDep,
     db: DatabaseDep,
     redis: RedisDep,
     settings: SettingsDep,

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
+from app.dependencies import DatabaseDep
+from app.registry.service import resolve_model
 from tensorfleet.schemas.aliases import ALIAS_MAX_LENGTH, ALIAS_PATTERN
 from tensorfleet.schemas.inference import ModelRef
 from tensorfleet.schemas.training import IDENTIFIER_PATTERN
@@ -67,6 +69,15 @@ SHAPES = (BY_ID, LATEST, VERSION, ALIAS)
 
 Handler = Callable[..., Awaitable[Any]]
 ModelIdRef = Annotated[ModelRef, Depends(by_id)]
+
+
+async def model_by_id(db: DatabaseDep, ref: ModelIdRef) -> dict[str, Any]:
+    """The model's document, for routes that read it themselves (get, download, drift); a 404
+    for a malformed or unknown id."""
+    return await resolve_model(db, ref)
+
+
+ModelDep = Annotated[dict[str, Any], Depends(model_by_id)]
 
 
 def bind(handler: Handler, shape: Shape) -> Handler:

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
-    Depends,
     Header,
     HTTPException,
     Path,
@@ -30,6 +29,7 @@ from app.metrics import MODEL_LISTINGS
 from app.registry import download, service
 from app.registry.listing import ModelFilter
 from app.registry.statistics import registry_statistics
+from app.routers.model_refs import ModelDep, ModelId, ModelName
 from app.security.deps import AdminAccess, requires_admin, requires_read
 from app.storage import CHUNKS
 from tensorfleet.schemas.registry import (
@@ -51,23 +51,11 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 NameFilter = Annotated[str | None, Query(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)]
-ModelName = Annotated[
-    str, Path(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN, description="Model name.")
-]
-ModelId = Annotated[str, Path(min_length=1, max_length=64, description="The model id.")]
 
 
 def invalid(parameter: str, message: str) -> HTTPException:
     detail = [{"type": "value_error", "loc": ["query", parameter], "msg": message}]
     return HTTPException(status_code=http.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
-
-
-async def valid_model(db: DatabaseDep, model_id: ModelId) -> dict[str, Any]:
-    """The model's document, or a 404 for a malformed or unknown id."""
-    return await service.get_model(db, model_id=model_id)
-
-
-ModelDep = Annotated[dict[str, Any], Depends(valid_model)]
 
 
 @router.get(

@@ -75,7 +75,11 @@ class Settings(BaseSettings):
     )
     job_max_tries: int = Field(default=3, ge=1, le=10)
     worker_poll_delay_seconds: float = Field(
-        default=0.01, gt=0, le=5, description="Idle poll interval: latency every job pays."
+        default=0.01,
+        gt=0,
+        le=5,
+        description="Idle poll interval: how soon an idle worker sees a new job (a worker "
+        "polls again at once when one of its jobs ends).",
     )
     job_requeue_after_seconds: int = Field(
         default=60,
@@ -153,8 +157,9 @@ class Settings(BaseSettings):
         default=4,
         ge=1,
         le=1000,
-        description="Trials of one search queued or running at once. Set it to about the "
-        "trial slots of the workers a search should spread over (replicas x WORKER_MAX_JOBS).",
+        description="Trials of one search queued or running at once. Set it a little above the "
+        "trial slots of the workers a search should spread over (replicas x WORKER_MAX_JOBS), "
+        "so a slot that frees finds a trial queued.",
     )
     tuning_heartbeat_seconds: float = Field(
         default=5.0,

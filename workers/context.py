@@ -32,8 +32,10 @@ class WorkerContext:
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     )
 
-    # Tuning searches' documents by id, as their trials read them (workers/tuning.py).
+    # Tuning searches' documents by id, as their trials read them, and the dataset version
+    # each pinned (workers/tuning.py).
     searches: dict[str, dict[str, Any]] = field(default_factory=dict)
+    search_versions: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Short work a job started to run beside the next jobs (a tuning step after a trial).
     background: set[asyncio.Task[None]] = field(default_factory=set)
 

@@ -103,6 +103,7 @@ class FitPool:
         self.idle: asyncio.Queue[FitSlot] = asyncio.Queue()
         self.starting: set[asyncio.Task[None]] = set()
         self.closed = False
+        self._handed_off = asyncio.Event()  # replaced by a fresh one at each hand-off
 
     async def _new_slot(self) -> FitSlot:
         """Start a process (in a thread: the first start waits for the forkserver to import
@@ -126,6 +127,8 @@ class FitPool:
         call = asyncio.get_running_loop().run_in_executor(
             self.pipe_threads, slot.call, function, args
         )
+        self._handed_off, handed_off = asyncio.Event(), self._handed_off
+        handed_off.set()
         try:
             succeeded, value = await asyncio.shield(call)
         except asyncio.CancelledError:
@@ -138,6 +141,11 @@ class FitPool:
         if not succeeded:
             raise value
         return value
+
+    def next_hand_off(self) -> asyncio.Event:
+        """An event set when the next call is handed to a fit process (its fit runs there and
+        this event loop is free for other work)."""
+        return self._handed_off
 
     async def _take(self) -> FitSlot:
         while True:

@@ -82,15 +82,20 @@ async def load_dataset(
     worker: WorkerContext, name: str, version: int | None
 ) -> tuple[dict[str, Any], bytes]:
     """The version's document and its normalised copy, cached per file."""
-    db, cache = worker.resources.db, worker.dataset_cache
-    document = await find_version(db, name, version)
+    document = await find_version(worker.resources.db, name, version)
+    return document, await normalised_copy(worker, document)
+
+
+async def normalised_copy(worker: WorkerContext, document: dict[str, Any]) -> bytes:
+    """A ready version's normalised copy (Parquet bytes), read once per worker and file."""
+    cache = worker.dataset_cache
     key = str(document["normalised_file_id"])
     if key not in cache:
         if len(cache) >= DATASET_CACHE_SIZE:
             cache.pop(next(iter(cache)))
-        chunks = store.file_chunks(db, document["normalised_file_id"])
+        chunks = store.file_chunks(worker.resources.db, document["normalised_file_id"])
         cache[key] = b"".join([chunk async for chunk in chunks])
-    return document, cache[key]
+    return cache[key]
 
 
 async def fit(

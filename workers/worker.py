@@ -33,6 +33,7 @@ from workers.drift import check_drift
 from workers.evaluation import evaluate_model
 from workers.health import health_key
 from workers.ingest import ingest_dataset
+from workers.polling import PromptWorker
 from workers.pool import FitPool, default_threads_per_fit
 from workers.requeue import requeue_lost_jobs
 from workers.training import train_model
@@ -147,4 +148,4 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
         "health_check_key": health_key(settings.queue_name),
         "keep_result": 3600,
     }
-    return Worker(**(options | overrides))
+    return PromptWorker(**(options | overrides))

@@ -12,7 +12,9 @@ from typing import Any
 
 from arq import func
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
 from arq.jobs import Job, JobStatus
+from arq.utils import timestamp_ms
 from arq.worker import Function
 
 from app.config import Settings
@@ -205,6 +207,26 @@ async def enqueue_tuning_trial(redis: ArqRedis, tuning_id: str, number: int, run
 async def enqueue_tuning_refit(redis: ArqRedis, tuning_id: str) -> bool:
     job_id = f"tune:{tuning_id}:refit"
     return await redis.enqueue_job(TUNING_REFIT_FUNCTION, tuning_id, _job_id=job_id) is not None
+
+
+# How far down the queue `job_waiting` looks: arq's own read of the queue at each poll.
+QUEUE_READ_LIMIT = 100
+
+
+async def job_waiting(redis: ArqRedis) -> bool:
+    """Whether the queue holds a job due now that no worker runs yet: one the next free slot
+    takes. A job stays in arq's queue while it runs, marked by its in-progress key, so the
+    queue's due jobs are read as arq's poll reads them (its first 100) and checked for it."""
+    due = await redis.zrangebyscore(
+        redis.default_queue_name, min="-inf", max=timestamp_ms(), start=0, num=QUEUE_READ_LIMIT
+    )
+    if not due:
+        return False
+    async with redis.pipeline(transaction=False) as pipe:
+        for job_id in due:
+            pipe.exists(in_progress_key_prefix + job_id.decode())
+        running = await pipe.execute()
+    return not all(running)
 
 
 async def abort_job(redis: ArqRedis, job_id: str) -> None:

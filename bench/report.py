@@ -351,6 +351,7 @@ def tuning_section(tun: dict[str, Any]) -> list[str]:
         )
     ]
     refits = ", ".join(f"{tun[f'workers_{n}']['refit_seconds']:.2f} s" for n in (1, 2))
+    one = tun["workers_1"]
     return [
         "",
         f"### 7. Tuning: {tun['trials']} random-search trials of a random forest on Wine "
@@ -359,10 +360,11 @@ def tuning_section(tun: dict[str, Any]) -> list[str]:
         *table(header, rows),
         "",
         f"Per-trial overhead over the floor: {ms(tun['overhead_ms_per_trial'])} ms; measured "
-        f"inside the one-worker run (a trial job beyond its cross-validation, "
-        f"{ms(tun['workers_1']['in_job_overhead_ms_median'])} ms median, plus the gap to the "
-        f"next trial, {ms(tun['workers_1']['gap_ms_median'])} ms median): "
-        f"{ms(tun['overhead_ms_per_trial_in_run'])} ms; speed-up "
+        f"inside the one-worker run (from a trial's start to the next one's, beyond its "
+        f"cross-validation): {ms(tun['overhead_ms_per_trial_in_run'])} ms median, in parts "
+        f"(medians): its start {ms(one['start_ms_median'])} ms, the job beyond the fit process "
+        f"{ms(one['in_job_overhead_ms_median'])} ms, the gap to the next trial "
+        f"{ms(one['gap_ms_median'])} ms; speed-up "
         f"from 1 to 2 workers: {x(tun['speedup_2_over_1'])}x. After the last trial, the refit "
         f"and registration of the best took {refits}.",
     ]
@@ -373,7 +375,11 @@ def tuning_targets(tun: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     in_run = tun["overhead_ms_per_trial_in_run"]
     return [
         ("tuning: per-trial overhead < 50 ms", f"{ms(over)} ms", over < 50),
-        ("tuning: per-trial overhead < 50 ms (in the run)", f"{ms(in_run)} ms", in_run < 50),
+        (
+            "tuning: per-trial overhead < 50 ms (in the run)",
+            f"{ms(in_run)} ms",
+            None if in_run is None else in_run < 50,
+        ),
         ("tuning: 2 workers ≥ 1.7x 1 worker", f"{x(speedup)}x", speedup >= 1.7),
     ]
 

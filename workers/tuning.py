@@ -7,7 +7,8 @@ a step records the search as running, asks Optuna for trials until TUNING_MAX_IN
 open, queues each as a job, and either queues the refit (budget spent, no trial open) or queues
 the next step. A trial that ends takes a step itself, beside the next job (as a job of its own,
 `after:<n>`, only should that fail), so the next trial is asked for without delay and the
-worker's slot goes straight to the trial already queued; a heartbeat step every
+worker's slot goes straight to the trial already queued (the step waits until that trial's fit
+runs, see `step_after`); a heartbeat step every
 TUNING_HEARTBEAT_SECONDS (`beat:<slot>`, one per slot) checks the time budget and recovers
 trials the queue lost (also those whose step was lost with its worker). Steps may run twice or
 side by side: a trial's number is unique, so a second step never adds a trial twice.

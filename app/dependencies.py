@@ -1,4 +1,9 @@
-"""Annotated dependency aliases the routers use."""
+"""Annotated dependency aliases the routers use.
+
+Each is `async def` though it awaits nothing: FastAPI runs a plain `def` dependency in its
+thread pool, a thread hand-off (and a GIL hand-back) per request to read one attribute; on the
+predict path that was the request's only thread hop (bench/RESULTS.md, "Profile of the predict
+path")."""
 
 from dataclasses import dataclass
 from typing import Annotated
@@ -16,40 +21,40 @@ from app.resources import Resources
 from app.security.deps import CallerDep
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     return request.state.resources
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_db(resources: ResourcesDep) -> AsyncDatabase:
+async def get_db(resources: ResourcesDep) -> AsyncDatabase:
     return resources.db
 
 
-def get_gridfs(resources: ResourcesDep) -> AsyncGridFSBucket:
+async def get_gridfs(resources: ResourcesDep) -> AsyncGridFSBucket:
     return resources.gridfs
 
 
-def get_redis(resources: ResourcesDep) -> ArqRedis:
+async def get_redis(resources: ResourcesDep) -> ArqRedis:
     return resources.redis
 
 
-def get_inference(request: Request) -> Inference:
+async def get_inference(request: Request) -> Inference:
     """The process's serving state (model cache, predict threads), opened by the lifespan."""
     return request.state.inference
 
 
-def get_job_watcher(request: Request) -> JobWatcher:
+async def get_job_watcher(request: Request) -> JobWatcher:
     """The process's subscription to job changes, opened by the lifespan."""
     return request.state.job_watcher
 
 
-def get_app_settings(resources: ResourcesDep) -> Settings:
+async def get_app_settings(resources: ResourcesDep) -> Settings:
     return resources.settings
 
 
-def get_cursor_codec(request: Request) -> CursorCodec:
+async def get_cursor_codec(request: Request) -> CursorCodec:
     return request.state.cursors
 
 

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -62,10 +63,20 @@ def _kept(predictions: list, keep: np.ndarray | None) -> int:
 
 
 def _records(X: Any) -> list[list[Any]]:
-    """Plain rows with None for a missing value, from a DataFrame or a float array."""
+    """Plain rows with None for a missing value, from a DataFrame or a float array.
+
+    Column by column in plain Python: `DataFrame.astype(object).where(...)` cost about 1 ms
+    per one-row frame, as much CPU as a fifth of the pipeline's own predict, paid for every
+    sampled request (bench/RESULTS.md, "Profile of the predict path")."""
     if isinstance(X, np.ndarray):
         return X.tolist()
-    return X.astype(object).where(X.notna(), None).to_numpy().tolist()
+    columns = [[None if _missing(v) else v for v in X[name].tolist()] for name in X.columns]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+def _missing(value: Any) -> bool:
+    """NaN or None: what the predict path's frames hold for a gap (app/inference/rows.py)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def encode(pending: Pending, cap: int) -> list[str]:

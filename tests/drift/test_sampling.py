@@ -8,6 +8,9 @@ import redis.asyncio as aioredis
 
 from app.config import Settings
 from app.drift.sampling import LiveSampler, Pending, encode, live_sampling, sample_key
+from app.inference.columns import model_input
+from app.inference.rows import model_rows
+from tensorfleet.schemas.inference import PredictRequest
 from workers.worker import drift_cron
 
 
@@ -20,6 +23,30 @@ def test_buffer_keeps_at_most_the_cap_newest_rows() -> None:
     lines = encode(pending, cap=100)
     assert len(lines) == 100
     assert [json.loads(line)[-1] for line in lines] == ["47"] * 20 + ["48"] * 40 + ["49"] * 40
+
+
+def test_sampled_frame_rows_keep_values_and_gaps_as_the_request_gave_them() -> None:
+    """A pipeline model's rows (the predict path's DataFrame) are stored as plain JSON values,
+    a gap as null, whatever the column's type; the same rows the frame-wide pandas conversion
+    gave before the column-wise one replaced it."""
+    schema = [
+        {"name": "age", "type": "numeric"},
+        {"name": "plan", "type": "categorical"},
+        {"name": "member", "type": "boolean"},
+    ]
+    rows = [[41, "pro", True], [None, None, None], [2.5, 7, False]]
+    request = PredictRequest.model_validate({"inputs": rows})
+    X = model_rows(request, model_input({"input_schema": schema}), max_rows=10)
+    pending = Pending()
+    pending.add(X, ["yes", "no", "yes"], None, cap=10)
+    lines = [json.loads(line) for line in encode(pending, cap=10)]
+    assert lines == [
+        [41.0, "pro", True, "yes"],
+        [None, None, None, "no"],
+        [2.5, "7", False, "yes"],
+    ]
+    frame_wide = X.astype(object).where(X.notna(), None).to_numpy().tolist()
+    assert [line[:-1] for line in lines] == frame_wide
 
 
 def test_rate_keeps_about_that_share_of_rows() -> None:

@@ -19,6 +19,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from app.batch.plan import BatchPlan
+from app.inference import estimators
 from app.training.fitting import feature_frame
 from tensorfleet.schemas.batch import PREDICTION_COLUMN, PROBABILITY_PREFIX, OutputFormat
 
@@ -110,8 +111,7 @@ class ChunkPredictor:
     def predict(self, batch: pa.RecordBatch) -> pa.Table:
         X = model_input_frame(batch, self.plan)
         try:
-            predicted = self.estimator.predict(X)
-            proba = self.estimator.predict_proba(X) if self.classes else None
+            predicted, proba = estimators.predict(self.estimator, X, bool(self.classes))
         except (ValueError, TypeError) as exc:
             first, last = self.rows_done, self.rows_done + batch.num_rows - 1
             raise PredictionFailed(

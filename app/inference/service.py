@@ -24,6 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from app.config import Settings
 from app.drift.sampling import LiveSampler, live_sampling
 from app.explanations.local import Explainer
+from app.inference import estimators
 from app.inference.cache import LoadedModel, ModelCache
 from app.inference.events import deletion_listener, publish_deletion
 from app.inference.exceptions import InvalidPredictionInput
@@ -162,13 +163,12 @@ def run_model(
 ) -> Predicted:
     """Predictions (and probabilities by class name, and explanations), as plain JSON values."""
     estimator, started = model.estimator, time.perf_counter()
-    predicted = estimator.predict(X).tolist()
-    proba = None
-    if probabilities and hasattr(estimator, "predict_proba"):
+    labels, by_class = estimators.predict(estimator, X, probabilities)
+    predicted, proba = labels.tolist(), None
+    if by_class is not None:
         classes = [str(c) for c in estimator.classes_]
         proba = [
-            {c: _number(p) for c, p in zip(classes, row, strict=True)}
-            for row in estimator.predict_proba(X).tolist()
+            {c: _number(p) for c, p in zip(classes, row, strict=True)} for row in by_class.tolist()
         ]
     if explainer is None:  # an explained call's time says nothing of a plain one
         model.predict_seconds = time.perf_counter() - started

@@ -191,9 +191,12 @@ class Settings(BaseSettings):
         "threads, so one big request never stalls the rest (bench/RESULTS.md has the numbers).",
     )
     predict_inline_max_ms: float = Field(
-        default=2.0,
+        default=20.0,
         ge=0,
-        description="Largest observed predict time (per model) still run on the event loop.",
+        description="Largest CPU time of a model's last predict call still run on the event "
+        "loop. A small request's prediction holds the GIL almost throughout, so a thread would "
+        "not free the loop, only add GIL hand-offs; 20 ms keeps a one-row table pipeline or "
+        "100-tree forest inline (docs/inference.md).",
     )
     predict_threads: int = Field(
         default=2,

@@ -26,7 +26,7 @@ class LoadedModel:
     estimator: Any
     size: int
     input: ModelInput
-    predict_seconds: float | None = None  # the last call's time; decides inline or thread
+    predict_seconds: float | None = None  # the last call's CPU time: inline or thread
     explainer: Any = None  # built at the first `explain` (app/inference/explaining.py)
 
 

@@ -2,10 +2,15 @@
 predict, answer. Every predict route comes through `predict`, so every reference kind (id,
 name and version, later aliases) gets the same checks, cache and metrics.
 
-Where the prediction runs: small requests to a model whose last call was fast run inline on
-the event loop, where a thread hand-off would cost more than the prediction (about 50-100 µs
-against tens of µs); everything else runs in a small thread pool, so a 100-tree forest or a
-thousand rows never holds up other requests' I/O (bench/RESULTS.md has the measurements).
+Where the prediction runs: a request of at most PREDICT_INLINE_MAX_ROWS rows to a model whose
+last call cost at most PREDICT_INLINE_MAX_MS of CPU runs inline on the event loop, as the bare
+endpoint does; bigger or slower ones run in a small thread pool. A thread frees the loop only
+while the prediction releases the GIL, and a small request's prediction holds it almost
+throughout (scikit-learn's checks, pandas indexing, a forest's per-tree Python): handed to a
+thread, a one-row pipeline or forest cost 4 to 25 GIL hand-offs and ~1 ms more CPU per request,
+and a fifth to a quarter of the throughput (bench/RESULTS.md, "Profile of the predict path").
+The last call is timed in its thread's CPU time, so waiting for the GIL or for a busy machine
+does not make a model look slow.
 """
 
 import asyncio
@@ -162,7 +167,7 @@ def run_model(
     model: LoadedModel, X: Any, probabilities: bool, explainer: Explainer | None = None
 ) -> Predicted:
     """Predictions (and probabilities by class name, and explanations), as plain JSON values."""
-    estimator, started = model.estimator, time.perf_counter()
+    estimator, started = model.estimator, time.thread_time()
     labels, by_class = estimators.predict(estimator, X, probabilities)
     predicted, proba = labels.tolist(), None
     if by_class is not None:
@@ -171,7 +176,7 @@ def run_model(
             {c: _number(p) for c, p in zip(classes, row, strict=True)} for row in by_class.tolist()
         ]
     if explainer is None:  # an explained call's time says nothing of a plain one
-        model.predict_seconds = time.perf_counter() - started
+        model.predict_seconds = time.thread_time() - started
     if model.document.get("task") == "regression":
         predicted = [_number(float(p)) for p in predicted]
     else:

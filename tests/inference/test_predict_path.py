@@ -1,9 +1,11 @@
-"""A predict call does the model's work once: labels derived from the probabilities are exactly
-`predict`'s, for every classifier we train, and the serving path costs no thread hop of its own.
-"""
+"""What a predict request costs: the model's work once (labels derived from the probabilities
+are exactly `predict`'s, for every classifier we train), no thread hop of the route's own, and a
+small request to a cheap model on the event loop (bench/RESULTS.md, "Profile of the predict
+path")."""
 
 import contextlib
 import inspect
+import time
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -12,7 +14,10 @@ import numpy as np
 import pytest
 from sklearn.pipeline import Pipeline
 
-from app.inference import estimators
+from app.config import Settings
+from app.inference import estimators, service
+from app.inference.cache import LoadedModel
+from app.inference.columns import model_input
 from app.routers import endpoints, inference
 from app.training.algorithms import ALGORITHMS
 from app.training.fitting import FitSpec, make_pipeline
@@ -102,3 +107,21 @@ def test_predict_routes_resolve_their_dependencies_on_the_event_loop() -> None:
         for call in filter(None, _calls(route.dependant)):
             target = call if inspect.isfunction(call) else type(call).__call__
             assert inspect.iscoroutinefunction(target), (route.path, call)
+
+
+class Waiting:
+    """A model whose predict waits (as for the GIL or a busy machine) without computing."""
+
+    def predict(self, X: Any) -> np.ndarray:
+        time.sleep(0.05)
+        return np.zeros(len(X))
+
+
+def test_a_model_slow_only_from_waiting_still_predicts_inline() -> None:
+    settings = Settings(_env_file=None)
+    model = LoadedModel("m", {"task": "regression"}, Waiting(), 1, model_input({}))
+    assert not service.runs_inline(settings, model, rows=1)  # never called yet: a thread
+    service.run_model(model, np.zeros((1, 1)), probabilities=False)
+    assert model.predict_seconds is not None and model.predict_seconds * 1000 < 20
+    assert service.runs_inline(settings, model, rows=1)
+    assert not service.runs_inline(settings, model, rows=settings.predict_inline_max_rows + 1)

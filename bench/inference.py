@@ -129,7 +129,7 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
 @contextlib.contextmanager
 def serving(
     argv: list[str], health: str, log: Path, env: dict[str, str] | None = None
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as sink:
         process = subprocess.Popen(
@@ -142,7 +142,7 @@ def serving(
         )
     try:
         wait_healthy(health, process, log)
-        yield
+        yield process
     finally:
         stop_process(process)
 

@@ -284,6 +284,7 @@ async def cross_validate(
                 request["cv"],
                 prune=request["pruning"],
                 history=history,
+                data_key=str(version["normalised_file_id"]),
             )
             features, target = version["features"], version["target_column"]
             result: TrialOutcome = await worker.pool.run(run_trial, spec, payload, features, target)

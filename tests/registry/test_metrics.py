@@ -77,3 +77,20 @@ async def test_every_seed_metric_is_exposed_without_raw_paths(
 def test_many_apps_in_one_process_share_the_metrics(settings: Settings) -> None:
     first, second = create_app(settings), create_app(settings)
     assert first is not second  # building a second app raised no "Duplicated timeseries"
+
+
+async def test_a_wrong_method_counts_under_the_route_it_reached(
+    client: httpx.AsyncClient, make_model: MakeModel
+) -> None:
+    """A path that matches a route but not its method is labelled with that route, as a
+    matched one is; /metrics itself is never counted."""
+    model = await make_model()
+    before = await scrape(client)
+    await client.delete(f"/api/v1/models/{model['_id']}/download")
+    after = await scrape(client)
+    route = {"method": "DELETE", "handler": "/api/v1/models/{model_id}/download", "status": "405"}
+    assert (
+        value(after, "api_requests_total", **route) - value(before, "api_requests_total", **route)
+        == 1
+    )
+    assert not any(labels and ("handler", "/metrics") in labels for _, labels in after)

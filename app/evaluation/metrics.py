@@ -24,6 +24,7 @@ from sklearn.metrics import (
 )
 
 from app.explanations.training import QUANTILES
+from app.inference import estimators
 from app.training.evaluation import json_safe
 
 CALIBRATION_BINS = 10
@@ -93,7 +94,7 @@ def probability_scores(
 
 def classification_report(model: Any, X: Any, y: np.ndarray) -> dict[str, Any]:
     classes = list(model.classes_)
-    predicted = model.predict(X)
+    predicted, proba = estimators.predict(model, X, probabilities=True)  # a forest runs once
     precision, recall, f1, support = precision_recall_fscore_support(
         y, predicted, labels=classes, zero_division=0
     )
@@ -107,8 +108,8 @@ def classification_report(model: Any, X: Any, y: np.ndarray) -> dict[str, Any]:
         "calibration": None,
     }
     aucs: list[tuple[float | None, float | None]] = [(None, None)] * len(classes)
-    if hasattr(model, "predict_proba"):
-        scores = probability_scores(y, predicted, model.predict_proba(X), classes)
+    if proba is not None:
+        scores = probability_scores(y, predicted, proba, classes)
         aucs = scores.pop("_per_class")
     matrix = confusion_matrix(y, predicted, labels=classes)
     return scores | {

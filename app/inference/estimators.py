@@ -7,7 +7,8 @@ output), the labels are taken from the probabilities instead, so the work is don
 labels are the ones `predict` gives. Only those: a logistic regression and histogram gradient
 boosting decide from the raw score (`> 0`), which ties differently where the probability
 rounds to 0.5, and an SVM's probabilities come from a separate fit; they still call both.
-tests/inference/test_predict_path.py checks the equality for every classifier we train.
+tests/inference/test_predict_path.py checks the equality for every classifier we train. Online
+predictions, batch predictions and evaluations all predict through here.
 """
 
 from typing import Any

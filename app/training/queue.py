@@ -216,17 +216,22 @@ QUEUE_READ_LIMIT = 100
 async def job_waiting(redis: ArqRedis) -> bool:
     """Whether the queue holds a job due now that no worker runs yet: one the next free slot
     takes. A job stays in arq's queue while it runs, marked by its in-progress key, so the
-    queue's due jobs are read as arq's poll reads them (its first 100) and checked for it."""
+    queue's due jobs are read as arq's poll reads them (its first 100), then each is checked,
+    in one transaction, to be still queued and not in progress: a job that ended between the
+    two reads (its key and its place in the queue go together) is neither."""
+    queue_name = redis.default_queue_name
     due = await redis.zrangebyscore(
-        redis.default_queue_name, min="-inf", max=timestamp_ms(), start=0, num=QUEUE_READ_LIMIT
+        queue_name, min="-inf", max=timestamp_ms(), start=0, num=QUEUE_READ_LIMIT
     )
     if not due:
         return False
-    async with redis.pipeline(transaction=False) as pipe:
+    async with redis.pipeline(transaction=True) as pipe:
         for job_id in due:
             pipe.exists(in_progress_key_prefix + job_id.decode())
-        running = await pipe.execute()
-    return not all(running)
+            pipe.zscore(queue_name, job_id)
+        replies = await pipe.execute()
+    states = zip(replies[::2], replies[1::2], strict=True)
+    return any(not running and score is not None for running, score in states)
 
 
 async def abort_job(redis: ArqRedis, job_id: str) -> None:

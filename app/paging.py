@@ -1,18 +1,15 @@
-"""Paging shared by every paged list: the query parameters a job list takes (one declaration
-of their bounds and defaults) and the page arithmetic, so lists count pages the same way."""
+"""Page arithmetic shared by every paged list, so jobs and models count pages the same way.
+
+Free of FastAPI (the worker imports it through the services); the query parameters that
+choose a page are declared in app/routers/paging.py."""
 
 import math
 from dataclasses import dataclass
-from typing import Annotated
-
-from fastapi import Depends, Query
 
 from tensorfleet.schemas.training import JobStatus
 
 MAX_PAGE = 100_000  # deeper pages: a larger skip overflows the driver
 MAX_LIMIT = 100
-PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-PageLimit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 def page_count(total: int, limit: int) -> int:
@@ -33,19 +30,3 @@ class JobPage(Page):
     """A page of a job list, of the jobs in `status` only when it is given."""
 
     status: JobStatus | None
-
-
-async def page_query(page: PageNumber = 1, limit: PageLimit = 20) -> Page:
-    return Page(page=page, limit=limit)
-
-
-PageQuery = Annotated[Page, Depends(page_query)]
-
-
-async def job_page_query(
-    paging: PageQuery, status_: Annotated[JobStatus | None, Query(alias="status")] = None
-) -> JobPage:
-    return JobPage(page=paging.page, limit=paging.limit, status=status_)
-
-
-JobPageQuery = Annotated[JobPage, Depends(job_page_query)]

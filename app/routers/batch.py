@@ -13,9 +13,9 @@ from fastapi import status as http
 from app.batch import service
 from app.batch.output import MEDIA_TYPES
 from app.dependencies import DatabaseDep, JobContextDep, RedisDep
-from app.paging import PageQuery
 from app.registry.download import ModelFileResponse, iter_chunks
 from app.routers.model_refs import ALIAS, BY_ID, LATEST, VERSION, ModelId, add_model_routes
+from app.routers.paging import PageQuery
 from app.security.deps import requires_admin, requires_read, requires_train
 from app.storage import PREDICTION_CHUNKS
 from tensorfleet.schemas.batch import BatchPredictionList, BatchPredictionRead, BatchPredictRequest

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from app.dependencies import DatabaseDep, JobContextDep, JobWatcherDep, RedisDep, SettingsDep
-from app.paging import JobPageQuery
+from app.routers.paging import JobPageQuery
 from app.security.deps import requires_read, requires_train
 from app.training import live, service
 from tensorfleet.schemas.training import (

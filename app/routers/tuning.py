@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from app.dependencies import DatabaseDep, JobContextDep, RedisDep
-from app.paging import JobPageQuery
+from app.routers.paging import JobPageQuery
 from app.security.deps import requires_read, requires_train
 from app.tuning import service
 from tensorfleet.schemas.training import IDENTIFIER_PATTERN

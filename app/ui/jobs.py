@@ -7,7 +7,8 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from app.dependencies import DatabaseDep, RedisDep
-from app.paging import PageNumber, page_count
+from app.paging import page_count
+from app.routers.paging import PageNumber
 from app.security.schemas import Scope
 from app.training import jobs, service
 from app.ui.rendering import render

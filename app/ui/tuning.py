@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from app.dependencies import DatabaseDep, RedisDep
-from app.paging import PageNumber
+from app.routers.paging import PageNumber
 from app.security.schemas import Scope
 from app.tuning import service
 from app.ui.charts import bar_chart, trial_chart

@@ -15,6 +15,9 @@ The same two targets trained by TensorFleet itself on an uploaded table with cat
 (bench/inference_table.py), and the cold first request of a ~1 MB model, with where its time
 goes (bench/inference_cold.py).
 
+At a moderate load (one-row requests at a quarter of the bare endpoint's saturated rate, sent
+on schedule), TensorFleet and the bare endpoint again: the p99 target's case.
+
 Explanations: the same requests with `"explain": true` (1 and 100 rows), reported as the added
 p50 latency per row over the plain request, beside the floor (explaining in this process).
 """
@@ -52,6 +55,9 @@ from devstack.services import PROJECT, free_port, stop_process
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 SIZES = (1, 100)
+# "Moderate load" for the p99 target: one-row requests at a quarter of the rate the bare
+# endpoint sustains at saturation, sent on schedule (bench/loadgen.paced), to both servers.
+MODERATE_SHARE = 0.25
 
 
 def cases() -> dict[str, BaseEstimator]:
@@ -232,6 +238,11 @@ def compare(
     seconds = config["inference_seconds"]
     result["floor"] = {f"rows_{rows}": floor(model, table, rows, seconds) for rows in SIZES}
     result["bare"] = measure(f"{bare_url}/predict/{name}", table, config)
+    rate = result["bare"]["rows_1"]["rps"] * MODERATE_SHARE
+    for server, address in (("tensorfleet", url), ("bare", f"{bare_url}/predict/{name}")):
+        result[server]["moderate"] = loadgen.paced(
+            address, table.body(1), rate=rate, seconds=config["inference_seconds"]
+        )
     return result
 
 

@@ -1,5 +1,7 @@
 """One load generator for every server: a fixed number of concurrent async clients posting the
 same body for a fixed time; every latency is kept (p50, p99) and requests per second counted.
+`paced` is the open-loop twin for a moderate load: requests sent at a fixed rate, each on its
+own, whatever the answers before it (so a slow answer does not slow the load down).
 
 The generator runs in this process on the same machine as the servers, so it takes CPU from
 them; it takes the same from each, which is what a comparison needs.
@@ -38,6 +40,29 @@ async def _load(url: str, body: bytes, concurrency: int, seconds: float) -> dict
     return summary(latencies, elapsed)
 
 
+async def _timed(http: httpx.AsyncClient, url: str, body: bytes, out: list) -> None:
+    started = time.perf_counter()
+    response = await http.post(url, content=body, headers={"content-type": "application/json"})
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+    out.append(time.perf_counter() - started)
+
+
+async def _paced(url: str, body: bytes, rate: float, seconds: float) -> dict[str, Any]:
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64), timeout=30) as http:
+        for _ in range(3):
+            await http.post(url, content=body, headers={"content-type": "application/json"})
+        latencies: list[float] = []
+        sent: list[asyncio.Task] = []
+        started = time.perf_counter()
+        for number in range(max(1, int(rate * seconds))):
+            await asyncio.sleep(max(0.0, started + number / rate - time.perf_counter()))
+            sent.append(asyncio.create_task(_timed(http, url, body, latencies)))
+        await asyncio.gather(*sent)
+        elapsed = time.perf_counter() - started
+    return summary(latencies, elapsed) | {"rate": round(rate, 1)}
+
+
 def summary(latencies: list[float], elapsed: float) -> dict[str, Any]:
     return {
         "n": len(latencies),
@@ -49,6 +74,11 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, Any]:
 
 def load(url: str, body: bytes, *, concurrency: int, seconds: float) -> dict[str, Any]:
     return asyncio.run(_load(url, body, concurrency, seconds))
+
+
+def paced(url: str, body: bytes, *, rate: float, seconds: float) -> dict[str, Any]:
+    """`rate` requests per second for `seconds`, sent on schedule (open loop)."""
+    return asyncio.run(_paced(url, body, rate, seconds))
 
 
 def first_request_ms(url: str, body: bytes) -> float:

@@ -115,12 +115,17 @@ def test_reports_inference_beside_the_floor_and_the_bare_endpoint(
                 figures = case[server][rows]
                 assert figures["rps"] > 0 and figures["p99_ms"] >= figures["p50_ms"] > 0
         assert case["tensorfleet"]["first_request_ms"] > 0
+        for server in ("bare", "tensorfleet"):  # the same paced rate to both, a quarter of bare's
+            moderate = case[server]["moderate"]
+            assert moderate["rate"] == round(case["bare"]["rows_1"]["rps"] / 4, 1)
+            assert moderate["n"] >= 1 and moderate["p99_ms"] >= moderate["p50_ms"] > 0
         for rows in ("rows_1", "rows_100"):  # predict with "explain": true, and its floor
             assert case["explain"][rows]["p50_ms"] > 0
             assert isinstance(case["explain"][rows]["added_ms_per_row"], float)
             assert case["explain"][f"floor_{rows}"]["p50_ms"] > 0
     assert "cold first request < 100 ms" in quick_run[1]
     assert '#### Predict with `"explain": true`' in quick_run[1]
+    assert "p99 < 5 ms at moderate load" in quick_run[1]
     assert set(inference["table_cases"]) == {
         "table_logistic_regression",
         "table_random_forest_100",

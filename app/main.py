@@ -12,6 +12,7 @@ from app.datasets.samples import load_samples
 from app.errors import install_error_handlers
 from app.events.live import job_watcher
 from app.health import CachedHealth
+from app.heap import freeze_startup_heap
 from app.inference.service import open_inference
 from app.metrics import install_metrics
 from app.registry.cursors import load_cursor_codec
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 open_inference(resources) as serving,
                 job_watcher(resources.redis, settings.mongodb_db) as watcher,
             ):
+                freeze_startup_heap()
                 logger.info("TensorFleet API ready (database %s)", settings.mongodb_db)
                 yield {
                     "resources": resources,

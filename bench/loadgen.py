@@ -20,12 +20,8 @@ from bench.stats import percentile
 
 
 async def _client(http: httpx.AsyncClient, url: str, body: bytes, until: float, out: list) -> None:
-    headers = {"content-type": "application/json"}
-    while (started := time.perf_counter()) < until:
-        response = await http.post(url, content=body, headers=headers)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
-        out.append(time.perf_counter() - started)
+    while time.perf_counter() < until:
+        await _timed(http, url, body, out)
 
 
 async def _load(url: str, body: bytes, concurrency: int, seconds: float) -> dict[str, Any]:

@@ -33,6 +33,8 @@ from tests.support import (
     start_worker,
     stop_worker,
 )
+from workers.context import CONTEXT_KEY, WorkerContext
+from workers.pool import FitPool
 
 
 @pytest.fixture(scope="session")
@@ -124,6 +126,15 @@ async def worker(app: FastAPI, settings: Settings) -> AsyncIterator[Worker]:
     running, task = await start_worker(settings)
     yield running
     await stop_worker(running, task)
+
+
+@pytest.fixture
+async def ctx(resources: Resources) -> AsyncIterator[dict[str, object]]:
+    """arq's ctx as the worker's start-up leaves it, for calling a job or cron function directly
+    (the pool is made but not used by the requeue tests)."""
+    pool = FitPool(1, 1)
+    yield {CONTEXT_KEY: WorkerContext(resources, pool)}
+    pool.shutdown()
 
 
 # The fault and load tests: the API and a worker as real processes on a private Redis and

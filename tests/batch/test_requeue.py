@@ -3,11 +3,9 @@ one the queue gave up on, and the job itself ends failed once its attempts ran o
 job is left alone (at-least-once, ended once); a job whose model was deleted since it was
 submitted ends failed, naming it."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from arq.jobs import JobStatus
 
 from app.batch import jobs
@@ -17,20 +15,10 @@ from app.training import queue
 from tensorfleet.schemas.batch import BatchPredictRequest
 from tests.support import run_burst
 from workers.batch import batch_predict
-from workers.context import CONTEXT_KEY, WorkerContext
-from workers.pool import FitPool
 from workers.requeue import requeue_lost_jobs
 
 MODEL = {"_id": "6650a1b2c3d4e5f6a7b8c9d0", "name": "churn", "version": 1}
 REQUEST = BatchPredictRequest(dataset_name="customers", dataset_version=1)
-
-
-@pytest.fixture
-async def ctx(resources: Resources) -> AsyncIterator[dict[str, Any]]:
-    """arq's ctx as the worker's start-up leaves it (the pool is never used here)."""
-    pool = FitPool(1, 1)
-    yield {CONTEXT_KEY: WorkerContext(resources, pool)}
-    pool.shutdown()
 
 
 async def an_active_job(resources: Resources, job_id: str, *, age_seconds: float) -> None:

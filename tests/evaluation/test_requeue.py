@@ -2,11 +2,9 @@
 no longer knows (Redis lost it, or the API stopped between record and enqueue), leaves a young
 one to its enqueue, and ends failed one the queue gave up on."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from arq.jobs import JobStatus
 
 from app.config import Settings
@@ -16,19 +14,10 @@ from app.resources import Resources
 from app.training import queue
 from tensorfleet.schemas.evaluation import EvaluationRequest
 from tests.support import run_burst
-from workers.context import CONTEXT_KEY, WorkerContext
-from workers.pool import FitPool
 from workers.requeue import requeue_lost_jobs
 
 MODEL = {"_id": "m", "name": "gate", "version": 1}
 DATASET = {"name": "signals", "version": 1, "task": "classification"}
-
-
-@pytest.fixture
-async def ctx(resources: Resources) -> AsyncIterator[dict[str, Any]]:
-    pool = FitPool(1, 1)
-    yield {CONTEXT_KEY: WorkerContext(resources, pool)}
-    pool.shutdown()
 
 
 async def an_evaluation(resources: Resources, age_seconds: float, at: str | None = None) -> str:

@@ -1,11 +1,9 @@
 """The lost-job check, branch by branch: what it does with an active job the queue has lost,
 still holds, or has finished without the job recording an end."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from arq.jobs import JobStatus
 
 from app.config import Settings
@@ -15,19 +13,9 @@ from app.training import jobs, queue
 from tensorfleet.schemas.training import TrainRequest
 from tests.samples import iris_model_bytes, model_metadata
 from tests.support import run_burst
-from workers.context import CONTEXT_KEY, WorkerContext
-from workers.pool import FitPool
 from workers.requeue import requeue_lost_jobs
 
 IRIS_TREE = TrainRequest(dataset_name="iris", algorithm="decision_tree", model_name="tree")
-
-
-@pytest.fixture
-async def ctx(resources: Resources) -> AsyncIterator[dict[str, Any]]:
-    """arq's ctx as the worker's start-up leaves it (the pool is never used here)."""
-    pool = FitPool(1, 1)
-    yield {CONTEXT_KEY: WorkerContext(resources, pool)}
-    pool.shutdown()
 
 
 async def an_active_job(resources: Resources, job_id: str, *, age_seconds: float) -> None:

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from arq.constants import job_key_prefix
 from arq.jobs import JobStatus
 
@@ -17,20 +16,11 @@ from app.resources import Resources
 from app.storage import DATASET_BUCKET, DATASET_VERSIONS
 from app.training import queue
 from tests.support import run_burst
-from workers.context import CONTEXT_KEY, WorkerContext
-from workers.pool import FitPool
 from workers.requeue import requeue_lost_jobs
 
 CSV = b"x,colour,label\n" + b"".join(
     f"{i},{'red' if i % 3 else 'blue'},{'yes' if i % 2 else 'no'}\n".encode() for i in range(40)
 )
-
-
-@pytest.fixture
-async def ctx(resources: Resources) -> AsyncIterator[dict[str, Any]]:
-    pool = FitPool(1, 1)
-    yield {CONTEXT_KEY: WorkerContext(resources, pool)}
-    pool.shutdown()
 
 
 async def chunks() -> AsyncIterator[bytes]:

@@ -8,6 +8,12 @@
 #   0002: top-level equalities to an ObjectID or a string (GridFS's {files_id: {$eq: id}}, a job
 #         list's {status: "queued"}) are filtered in SQLite, through an index on the field when
 #         there is one, instead of by the handler after reading every document.
+#   0003-0005: reading documents costs a third of what it did (a find over 1,000 documents of
+#         about 1 KB, sorted in memory: 221 -> 77 ms): sjson decodes each value with one
+#         Unmarshal call instead of a new Decoder (0003), with goccy/go-json, a drop-in
+#         encoding/json (0005); release builds no longer record a stack and a finalizer for
+#         every document iterator, a leak check that only debug builds report (0004).
+#   0006: a count with no query (estimated_document_count) reads record IDs, not documents.
 # The binary's version is v1.24.2-tensorfleet.<hash of the patches>, so a changed patch rebuilds
 # it and the bench and `buildInfo` say which build answered. PATCHES=none builds stock v1.24.2
 # (the bench's "before"); OUT=path writes the binary elsewhere than .tools/bin/ferretdb.

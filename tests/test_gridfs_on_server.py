@@ -2,8 +2,10 @@
 
 import os
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
+from bson import Int64, ObjectId
 from gridfs import AsyncGridFSBucket
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
@@ -125,3 +127,47 @@ async def test_equality_filters_match_as_mongodb_does(
     found = sorted([doc["_id"] async for doc in equalities.find(query)])
     assert found == expected
     assert await equalities.count_documents(query) == len(expected)
+
+
+async def test_a_count_answers_as_mongodb_does(db: AsyncDatabase) -> None:
+    """A count with no query reads record IDs only (patch 0006): the whole collection, with skip
+    and limit, beside a count with a query and one of a collection that does not exist."""
+    counted = db["counted"]
+    await counted.insert_many([{"i": i, "even": i % 2 == 0} for i in range(25)])
+    assert await counted.estimated_document_count() == 25
+    assert (await db.command("count", "counted"))["n"] == 25
+    assert (await db.command("count", "counted", skip=20))["n"] == 5
+    assert (await db.command("count", "counted", skip=3, limit=4))["n"] == 4
+    assert (await db.command("count", "counted", query={"even": True}))["n"] == 13
+    assert (await db.command("count", "never-created"))["n"] == 0
+    await counted.delete_many({"i": {"$lt": 10}})
+    assert await counted.estimated_document_count() == 15
+
+
+async def test_documents_read_back_exactly_as_written(db: AsyncDatabase) -> None:
+    """Every BSON type we store, with the strings and numbers a JSON decoder can get wrong,
+    reads back equal and of the same type (FerretDB stores documents as JSON; patches 0003 and
+    0005 change how it decodes them). Not infinities, NaN or -0.0:
+    FerretDB v1.24 refuses the first two and reads -0.0 back as 0.0, patched or not."""
+    strings = ['q"<>&\\/', "tab\tnew\nline\r", "\x00\x01\x1f", "é ü ß 中文 😀", "\u2028\u2029", ""]
+    document = {
+        "_id": ObjectId(),
+        "strings": strings,
+        "ints": [0, -1, 2**31 - 1, -(2**31)],
+        "longs": [Int64(2**53 + 1), Int64(-(2**63)), Int64(2**63 - 1)],
+        "doubles": [0.1, -1.5, 1e308, 5e-324, 1.0, 123456789.123456789, -2.5e-10],
+        "flags": [True, False, None],
+        "when": datetime(2026, 11, 28, 12, 34, 56, 789000, tzinfo=UTC),
+        "blob": bytes(range(256)),
+        "nested": {"a": {"b": [{"x": [1, "x"]}, {"c": [2.5, None]}]}, "empty": {}, "none": []},
+        "key with spaces and é": 1,
+    }
+    await db["roundtrip"].insert_one(document)
+    read = await db["roundtrip"].find_one({"_id": document["_id"]})
+    assert read is not None
+    when = read.pop("when")
+    assert when.replace(tzinfo=UTC) == document.pop("when")
+    assert read == document
+    assert [type(v) for v in read["longs"]] == [Int64] * 3  # int64 stays int64
+    assert [type(v) for v in read["ints"]] == [int] * 4  # and int32 int32
+    assert all(isinstance(v, float) for v in read["doubles"])

@@ -324,6 +324,7 @@ def ingest_section(ing: dict[str, Any]) -> list[str]:
         ("of which the upload (POST /datasets, into GridFS)", "upload"),
         ("of which the worker (download, parse, profile, store; polls)", "worker"),
         ("floor: pyarrow.csv.read_csv, one process", "floor"),
+        ("reference: that read, then the table written as Parquet", "read_and_copy"),
     ]
     rows = [
         [label, ms(ing[key]["median_ms"]), f"{ing[key]['median_mb_per_s']:.1f}"]
@@ -338,6 +339,15 @@ def ingest_section(ing: dict[str, Any]) -> list[str]:
         "",
         f"Ingest / floor throughput: {x(ing['api_over_floor_throughput'])}; API RSS growth "
         f"during the upload, max over runs: {ing['api_rss_growth_mb']['max']:.1f} MiB.",
+        *(
+            [
+                f"The read and the Parquet copy alone, with no store, profile or check: "
+                f"{x(ing['read_and_copy_over_floor_throughput'])} of the floor's throughput, "
+                "the most an ingest that writes a Parquet copy can reach on this machine."
+            ]
+            if "read_and_copy" in ing
+            else []
+        ),
     ]
 
 

@@ -16,10 +16,8 @@ load, a dataset's ingest and every training read one file of a bucket holding ma
 import argparse
 import asyncio
 import json
-import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,20 +32,14 @@ from pymongo import MongoClient
 from bench import registry, report, throughput
 from bench.stack import Stack
 from bench.stats import summarize
-from devstack.services import FERRETDB, PROJECT
+from devstack.services import FERRETDB, FERRETDB_STOCK, build_stock_ferretdb
 
 BENCH = Path(__file__).resolve().parent
-STOCK = PROJECT / ".tools" / "bin" / "ferretdb-stock"
+STOCK = FERRETDB_STOCK
 FULL = {"rounds": 3, "jobs": 300, "warmup": 20, "models": 10_000, "gets": 300}
 FULL |= {"files": 40, "file_bytes": 2_500_000, "reads": 10}
 QUICK = {"rounds": 1, "jobs": 6, "warmup": 2, "models": 200, "gets": 10}
 QUICK |= {"files": 3, "file_bytes": 300_000, "reads": 2}
-
-
-def build_stock() -> None:
-    """Stock v1.24.2 beside the patched binary (scripts/install-ferretdb.sh, PATCHES=none)."""
-    env = os.environ | {"PATCHES": "none", "OUT": str(STOCK)}
-    subprocess.run([str(PROJECT / "scripts" / "install-ferretdb.sh")], env=env, check=True)
 
 
 def jobs(stack: Stack, config: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +133,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--output", type=Path, default=BENCH / "results")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
-    build_stock()
+    build_stock_ferretdb()
     results: dict[str, Any] = {"date": date.today().isoformat(), "config": config, "rounds": []}
     results["meta"] = report.machine_facts()
     work = Path(tempfile.mkdtemp(prefix="store-patch-", dir=tempfile.gettempdir()))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 FERRETDB = PROJECT / ".tools" / "bin" / "ferretdb"
+# Stock v1.24.2, built on demand beside it: what the patches are measured and tested against.
+FERRETDB_STOCK = PROJECT / ".tools" / "bin" / "ferretdb-stock"
 # FerretDB's Go garbage collector runs when the heap doubles (GOGC=100). Its live heap is small
 # (tens of MB) and every read allocates a decoded copy of each document, so collections took a
 # fifth of a find's CPU; at 400 they take a few per cent. A GOGC in the environment wins.
@@ -129,6 +131,13 @@ def redis_service(port: int, data_dir: Path, databases: int = 16) -> Service:
         "yes",
     ]
     return Service("redis", argv, port, data_dir / "redis.log")
+
+
+def build_stock_ferretdb() -> Path:
+    """Stock v1.24.2 (scripts/install-ferretdb.sh with PATCHES=none), built once."""
+    env = os.environ | {"PATCHES": "none", "OUT": str(FERRETDB_STOCK)}
+    subprocess.run([str(PROJECT / "scripts" / "install-ferretdb.sh")], env=env, check=True)
+    return FERRETDB_STOCK
 
 
 def ferretdb_service(port: int, data_dir: Path, binary: Path = FERRETDB) -> Service:

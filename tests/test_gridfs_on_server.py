@@ -171,3 +171,19 @@ async def test_documents_read_back_exactly_as_written(db: AsyncDatabase) -> None
     assert [type(v) for v in read["longs"]] == [Int64] * 3  # int64 stays int64
     assert [type(v) for v in read["ints"]] == [int] * 4  # and int32 int32
     assert all(isinstance(v, float) for v in read["doubles"])
+
+
+async def test_fields_named_like_sqlite_columns_are_found(db: AsyncDatabase) -> None:
+    """FerretDB quotes a field as an SQL identifier in `_ferretdb_sjson->"field"`, and SQLite
+    takes `oid`, `rowid` and `_rowid_` (any case) for the row's id: patch 0002 leaves equalities
+    on such fields to the server's own filter, so they match as on MongoDB."""
+    oid = ObjectId()
+    names = db["sqlite_names"]
+    await names.insert_many(
+        [
+            {"_id": "hit", "oid": oid, "rowid": "r", "OID": "o", "_rowid_": "x"},
+            {"_id": "miss", "oid": ObjectId(), "rowid": "s", "OID": "p", "_rowid_": "y"},
+        ]
+    )
+    for query in ({"oid": oid}, {"rowid": "r"}, {"OID": {"$eq": "o"}}, {"_rowid_": "x"}):
+        assert [doc["_id"] async for doc in names.find(query)] == ["hit"], query

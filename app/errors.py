@@ -6,6 +6,7 @@ new error is a new row here, not a try/except in a view. A store that is down is
 with Retry-After, never a 500 with a traceback.
 """
 
+import json
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
@@ -56,15 +57,24 @@ Respond = Callable[[Request, Any], Response]
 RETRY_AFTER_SECONDS = "5"
 
 
-def validation_error(location: Sequence[str | int], message: str) -> JSONResponse:
+class ErrorResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: a refusal echoes what the caller sent,
+    and a lone surrogate (legal in JSON text, `"\\ud800"`) has no UTF-8 form, so Starlette's
+    own rendering fails with a 500 while writing the refusal. Escaped, it goes back as sent."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+def validation_error(location: Sequence[str | int], message: str) -> ErrorResponse:
     """A 422 in the shape of FastAPI's own validation errors, so clients parse one format."""
     detail = [{"type": "value_error", "loc": list(location), "msg": message}]
-    return JSONResponse(status_code=422, content={"detail": detail})
+    return ErrorResponse(status_code=422, content={"detail": detail})
 
 
 def _status(code: int) -> Respond:
     """The domain's own message as `detail`, under this status."""
-    return lambda request, exc: JSONResponse(status_code=code, content={"detail": str(exc)})
+    return lambda request, exc: ErrorResponse(status_code=code, content={"detail": str(exc)})
 
 
 def _invalid_request(
@@ -84,7 +94,7 @@ def _invalid_cursor(request: Request, exc: InvalidCursor) -> Response:
 
 def _invalid_rows(request: Request, exc: InvalidPredictionInput) -> Response:
     """Each error names its row and column: `loc` is ["body", <format>, <row>, <column>]."""
-    return JSONResponse(status_code=422, content={"detail": exc.errors})
+    return ErrorResponse(status_code=422, content={"detail": exc.errors})
 
 
 def json_safe(value: Any) -> Any:
@@ -102,17 +112,17 @@ def json_safe(value: Any) -> Any:
 def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
     """FastAPI's own 422, whatever the refused input held."""
     detail = json_safe(jsonable_encoder(exc.errors()))
-    return JSONResponse(status_code=422, content={"detail": detail})
+    return ErrorResponse(status_code=422, content={"detail": detail})
 
 
 def _too_many_active(request: Request, exc: TooManyActiveJobs) -> Response:
     # No Retry-After: the wait is as long as the caller's running jobs take.
-    return JSONResponse(status_code=429, content={"detail": str(exc), "cap": exc.cap})
+    return ErrorResponse(status_code=429, content={"detail": str(exc), "cap": exc.cap})
 
 
 def _job_exists(request: Request, exc: JobAlreadyExists) -> Response:
     location = f"/jobs/{exc.job_id}"
-    return JSONResponse(
+    return ErrorResponse(
         status_code=409,
         headers={"Location": location},
         content={"detail": f"{exc}; see {location}", "location": location},
@@ -120,12 +130,12 @@ def _job_exists(request: Request, exc: JobAlreadyExists) -> Response:
 
 
 def _job_ended(request: Request, exc: JobAlreadyEnded | BatchPredictionBusy) -> Response:
-    return JSONResponse(status_code=409, content={"detail": str(exc), "status": exc.status})
+    return ErrorResponse(status_code=409, content={"detail": str(exc), "status": exc.status})
 
 
 def _tuning_exists(request: Request, exc: TuningAlreadyExists) -> Response:
     location = f"/tuning/{exc.tuning_id}"
-    return JSONResponse(
+    return ErrorResponse(
         status_code=409,
         headers={"Location": location},
         content={"detail": f"{exc}; see {location}", "location": location},
@@ -133,7 +143,7 @@ def _tuning_exists(request: Request, exc: TuningAlreadyExists) -> Response:
 
 
 def _tuning_ended(request: Request, exc: TuningAlreadyEnded) -> Response:
-    return JSONResponse(status_code=409, content={"detail": str(exc), "status": exc.status})
+    return ErrorResponse(status_code=409, content={"detail": str(exc), "status": exc.status})
 
 
 def _upload_refused(request: Request, exc: UploadRefused) -> Response:
@@ -141,11 +151,11 @@ def _upload_refused(request: Request, exc: UploadRefused) -> Response:
     FastAPI's shape naming the body or the parameter): nothing was stored."""
     if exc.status == 422:
         return validation_error(exc.location, exc.message)
-    return JSONResponse(status_code=exc.status, content={"detail": exc.message})
+    return ErrorResponse(status_code=exc.status, content={"detail": exc.message})
 
 
 def _dataset_in_use(request: Request, exc: DatasetInUse) -> Response:
-    return JSONResponse(status_code=409, content={"detail": str(exc), "models": exc.models})
+    return ErrorResponse(status_code=409, content={"detail": str(exc), "models": exc.models})
 
 
 def _invalid_endpoint(request: Request, exc: InvalidEndpoint) -> Response:
@@ -154,11 +164,11 @@ def _invalid_endpoint(request: Request, exc: InvalidEndpoint) -> Response:
 
 def _in_use(request: Request, exc: ModelInUse | AliasInUse) -> Response:
     content = {"detail": str(exc), "aliases": exc.aliases, "endpoints": exc.endpoints}
-    return JSONResponse(status_code=409, content=content)
+    return ErrorResponse(status_code=409, content=content)
 
 
 def _queue_unavailable(request: Request, exc: QueueUnavailable) -> Response:
-    return JSONResponse(
+    return ErrorResponse(
         status_code=503,
         headers={"Retry-After": RETRY_AFTER_SECONDS},
         content={"detail": str(exc)},
@@ -175,7 +185,7 @@ def _unavailable(dependency: str) -> Respond:
             request.url.path,
             first_line,
         )
-        return JSONResponse(
+        return ErrorResponse(
             status_code=503,
             content={"detail": f"{dependency} is unavailable; retry shortly"},
             headers={"Retry-After": RETRY_AFTER_SECONDS},

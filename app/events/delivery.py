@@ -14,7 +14,7 @@ import httpx
 from app.config import Settings
 from app.events import signing
 from app.events.exceptions import UnsafeTarget
-from app.events.outbound import read_bounded
+from app.events.outbound import parse_target, read_bounded
 
 ERROR_EXCERPT_CHARS = 500
 MAX_RETRY_DELAY_SECONDS = 3600.0
@@ -53,7 +53,8 @@ async def attempt_delivery(
     body = delivery["body"].encode()
     headers = delivery_headers(delivery, secret, body)
     try:
-        async with client.stream("POST", url, content=body, headers=headers) as response:
+        target = parse_target(url)  # a URL stored before registration checked its name
+        async with client.stream("POST", target, content=body, headers=headers) as response:
             excerpt = await read_bounded(response, max_bytes)
     except UnsafeTarget as exc:
         return Attempt(False, error=f"refused: {exc}", final=True)

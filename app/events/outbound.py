@@ -5,9 +5,12 @@ made to the address that was checked (the URL's host rewritten to it; `Host` and
 stay the original), so a name cannot resolve to a public address for the check and to an
 internal one for the connection (DNS rebinding). Refused, unless WEBHOOK_ALLOW_PRIVATE_TARGETS:
 loopback, private, link-local (169.254.169.254, the cloud metadata service, is one),
-multicast, reserved and unspecified addresses, shared address space, IPv4 inside IPv6, and the
-known metadata addresses that are otherwise public. No redirects are followed, no proxy from
-the environment is used, every phase has a timeout, and answers are read to a bound.
+multicast, reserved and unspecified addresses, shared address space, IPv4 inside IPv6 (mapped,
+6to4 and Teredo: judged by the IPv4 address they carry), and the known metadata addresses that
+are otherwise public. A host that is not a name IDNA 2008 allows (httpx's rule, which the URL
+schema's UTS 46 is laxer than) is refused too: no request could be sent to it. No redirects
+are followed, no proxy from the environment is used, every phase has a timeout, and answers
+are read to a bound.
 """
 
 import asyncio
@@ -27,10 +30,21 @@ METADATA_ADDRESSES = frozenset(
 USER_AGENT = "TensorFleet-Webhooks/1"
 
 
+def carried_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a 6to4 or Teredo (server and client) IPv6 address carries."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    carried = [address.sixtofour, *(address.teredo or ())]
+    return [inner for inner in carried if inner is not None]
+
+
 def refusal(address: IPAddress) -> str | None:
     """Why outbound requests may not reach `address`; None when they may."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return refusal(address.ipv4_mapped)
+    for inner in carried_ipv4(address):
+        if (reason := refusal(inner)) is not None:
+            return reason
     checks = (
         (address in METADATA_ADDRESSES, "cloud metadata"),
         (address.is_loopback, "loopback"),
@@ -41,6 +55,16 @@ def refusal(address: IPAddress) -> str | None:
         (not address.is_global, "non-public"),
     )
     return next((reason for refused, reason in checks if refused), None)
+
+
+def parse_target(url: str) -> httpx.URL:
+    """`url` as httpx will send it; UnsafeTarget when its host is no name a request can use."""
+    try:
+        parsed = httpx.URL(url)
+        parsed.host  # noqa: B018 - decoding an IDNA host is lazy, and is where it fails
+    except (httpx.InvalidURL, ValueError) as exc:  # idna's errors are UnicodeErrors
+        raise UnsafeTarget(f"the host is not a valid internationalised name ({exc})") from None
+    return parsed
 
 
 def literal_address(host: str) -> IPAddress | None:
@@ -59,6 +83,8 @@ async def resolve(host: str, port: int, timeout: float) -> list[IPAddress]:
     try:
         async with asyncio.timeout(timeout):
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except UnicodeError as exc:  # a label the resolver's IDNA codec refuses (over 63 bytes)
+        raise UnsafeTarget(f"the host {host} is not a valid name ({exc})") from None
     except (OSError, TimeoutError) as exc:
         raise UnsafeTarget(f"{host} does not resolve ({exc})") from None
     return list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))

@@ -5,7 +5,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from arq.connections import ArqRedis
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -19,7 +18,7 @@ from app.events.exceptions import (
     UnsafeTarget,
     WebhookNotFound,
 )
-from app.events.outbound import checked_address
+from app.events.outbound import checked_address, parse_target
 from app.events.signing import new_secret
 from tensorfleet.schemas.events import (
     DeliveryRead,
@@ -35,10 +34,10 @@ URL_FIELD = ("body", "url")
 async def check_target(url: str, settings: Settings) -> None:
     """Refuse (422 on `url`) credentials in the URL and a host that is or resolves to an
     internal address; each delivery checks the host again (its addresses may change)."""
-    parsed = httpx.URL(url)
-    if parsed.userinfo:
-        raise InvalidWebhook(URL_FIELD, "must not carry credentials (user:password@)")
     try:
+        parsed = parse_target(url)
+        if parsed.userinfo:
+            raise InvalidWebhook(URL_FIELD, "must not carry credentials (user:password@)")
         await checked_address(
             parsed,
             allow_private=settings.webhook_allow_private_targets,

@@ -1,0 +1,54 @@
+"""Attack inputs that reach the error path: whatever a refused request held, the answer is a
+clean 4xx naming the field, never a 500 while the refusal is written."""
+
+import httpx
+import pytest
+
+from app.config import Settings
+from tests.samples import ADMIN, iris_model_bytes, publish
+
+JSON = {"content-type": "application/json"}
+LONE_SURROGATE = b'"\\ud800x"'  # valid JSON text, but no UTF-8 can carry it back out
+
+
+@pytest.fixture(scope="module")
+async def model_id(settings: Settings) -> str:
+    return str((await publish(settings, iris_model_bytes(), name="attacked"))["_id"])
+
+
+def surrogate_bodies(model_id: str) -> list[tuple[str, str, bytes, list[str]]]:
+    """(method, path, body, the `loc` the refusal must name): the surrogate as a value a
+    schema refuses, and as a key of a free-form object that a service refuses by name."""
+    s = LONE_SURROGATE
+    train = b'{"dataset_name": "iris", "algorithm": "random_forest", "model_name": "m", '
+    return [
+        ("POST", "/api/v1/keys", b'{"name": ' + s + b', "scopes": ["read"]}', ["body", "name"]),
+        (
+            "POST",
+            "/train",
+            train + b'"hyperparameters": {' + s + b": 1}}",
+            ["body", "hyperparameters"],
+        ),
+        (
+            "POST",
+            f"/api/v1/models/{model_id}/predict",
+            b'{"instances": [{' + s + b": 1}]}",
+            ["body"],  # its own strict parser: not JSON it can read
+        ),
+        (
+            "POST",
+            "/api/v1/webhooks",
+            b'{"url": "http://x/", "events": [' + s + b"]}",
+            ["body", "events", 0],
+        ),
+    ]
+
+
+async def test_a_lone_surrogate_is_refused_by_name_not_a_500(
+    client: httpx.AsyncClient, model_id: str
+) -> None:
+    for method, path, body, loc in surrogate_bodies(model_id):
+        response = await client.request(method, path, content=body, headers=ADMIN | JSON)
+        assert response.status_code == 422, (path, response.text)
+        locations = [error["loc"][: len(loc)] for error in response.json()["detail"]]
+        assert loc in locations, (path, response.text)

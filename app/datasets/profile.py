@@ -1,9 +1,11 @@
 """Schema and profile of a table: each column's type, gaps and summary, the target's task.
 
 Types: numeric, boolean, categorical (text). Text that looks like an identifier (a distinct
-value on almost every row) or has too many categories to learn from, and columns of types a
-pipeline cannot take (dates, binary, all missing), are kept in the file but excluded from the
-features by default, each with its reason.
+value on almost every row) or has too many categories to learn from, integers that identify
+rows (distinct on each, named like an id or numbering the rows), numbers written as text
+(`1,234.5`, `45%`, or numbers with a `?` among them), constant columns, and columns of types
+a pipeline cannot take (dates, binary, nested, all missing), are kept in the file but excluded
+from the features by default, each with its reason.
 
 The target decides the task: classification for text, booleans and integers with few distinct
 values; regression for other numbers. An upload may override it. Rows whose target is missing
@@ -11,18 +13,26 @@ are dropped (and counted); a target that cannot be learned from is refused. A ta
 target (new rows for a batch prediction) is profiled the same way, with no task.
 """
 
+import re
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from app.datasets.reading import IngestFailed, check_target
+from app.training.pipeline import MAX_CATEGORIES
 from app.training.tasks import Task
 
 MAX_CLASSES_FROM_INTEGERS = 20
 HIGH_CARDINALITY = 1000
 IDENTIFIER_SHARE = 0.95
 MIN_ROWS_PER_CLASS = 2
+# An identifier's name: `id`, `row_id`, `order-key`, `index`; or camelCase `CustomerId`, `userID`.
+ID_NAME = re.compile(r"(?i:(?:^|[\s_.-])(?:id|key|index)$)|[a-z](?:Id|ID)$")
+# Text that reads as a number to a person: a sign or currency, digits with separators, a %.
+NUMBER_LIKE = r"^\s*[-+]?[$€£]?\s*\d[\d,.' ]*%?\s*$"
+PLAIN_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+NUMBERS_SHARE = 0.9  # of a column's distinct values, for it to be numbers written as text
 
 
 def column_type(column: pa.ChunkedArray) -> str | None:
@@ -44,13 +54,22 @@ def _summary(column: pa.ChunkedArray) -> dict[str, Any]:
     return {"min": bounds["min"].as_py(), "mean": mean, "max": bounds["max"].as_py()}
 
 
-def _exclusion(kind: str | None, column: pa.ChunkedArray, distinct: int | None) -> str | None:
+def _exclusion(
+    kind: str | None, column: pa.ChunkedArray, distinct: int | None, name: str
+) -> str | None:
+    """Why the column is not a feature by default, or None when it is one."""
     present = len(column) - column.null_count
     if present == 0:
         return "all values are missing"
     if kind is None:
         return f"type {column.type} is not numeric, boolean or text"
+    if (constant := _constant(column, distinct)) is not None:
+        return constant
+    if kind == "numeric":
+        return _integer_identifier(name, column, present)
     if kind == "categorical" and distinct is not None:
+        if (numbers := _numbers_as_text(column, distinct)) is not None:
+            return numbers
         if present > 20 and distinct >= IDENTIFIER_SHARE * present:
             return "identifier-like: a distinct value on almost every row"
         if distinct > HIGH_CARDINALITY:
@@ -58,11 +77,62 @@ def _exclusion(kind: str | None, column: pa.ChunkedArray, distinct: int | None) 
     return None
 
 
+def _constant(column: pa.ChunkedArray, distinct: int | None) -> str | None:
+    """One value on every row (none missing, whose absence could still tell something)."""
+    if column.null_count:
+        return None
+    if distinct is None:  # numeric
+        bounds = pc.min_max(column)
+        if bounds["min"].as_py() != bounds["max"].as_py():
+            return None
+    elif distinct != 1:
+        return None
+    return f"constant: every row holds {column[0].as_py()!r:.40}"
+
+
+def _integer_identifier(name: str, column: pa.ChunkedArray, present: int) -> str | None:
+    """Integers distinct on every row that are named like an identifier (`id`, `CustomerId`,
+    `row_key`) or number the rows (consecutive from 0 or 1, in any order): as a feature they
+    only tell which row is which."""
+    if not pa.types.is_integer(column.type) or present <= 20:
+        return None
+    if pc.count_distinct(column).as_py() != present:
+        return None
+    bounds = pc.min_max(column)
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    numbering = low in (0, 1) and high - low + 1 == present
+    if not (numbering or ID_NAME.search(name)):
+        return None
+    return "identifier-like: integers distinct on every row" + (
+        " that number the rows" if numbering else ""
+    )
+
+
+def _numbers_as_text(column: pa.ChunkedArray, distinct: int) -> str | None:
+    """Text that is mostly numbers: separators (`1,234.5`), units (`45%`), a decimal comma,
+    or a few markers such as `?` that the parser (and pandas.read_csv, so the downloaded
+    model's user) does not read as missing. One-hot encoding such values learns nothing, and
+    guessing what they mean would make ingest and the user's read_csv see different tables."""
+    if distinct <= MAX_CATEGORIES:
+        return None
+    values = pc.drop_null(pc.unique(column))
+    if pc.sum(pc.match_substring_regex(values, NUMBER_LIKE)).as_py() < NUMBERS_SHARE * len(values):
+        return None
+    odd = values.filter(pc.invert(pc.match_substring_regex(values, PLAIN_NUMBER)))
+    shown = ", ".join(repr(value) for value in odd.slice(0, 3).to_pylist())
+    return (
+        "numbers written as text"
+        + (f" (values such as {shown})" if shown else "")
+        + ": only plain numbers are read as numbers (digits, '.' for decimals, no separators "
+        "or units; an empty field or NA when missing); write the column that way to use it"
+    )
+
+
 def profile_column(name: str, column: pa.ChunkedArray) -> dict[str, Any]:
     """One column's entry in the dataset's schema."""
     kind = column_type(column)
     distinct = pc.count_distinct(column).as_py() if kind in ("categorical", "boolean") else None
-    reason = _exclusion(kind, column, distinct)
+    reason = _exclusion(kind, column, distinct, name)
     entry: dict[str, Any] = {
         "name": name,
         "type": kind or "unsupported",

@@ -19,10 +19,18 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 PARQUET_MAGIC = b"PAR1"
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
 CHUNK = 1 << 20
 HEADER_BYTES = 1 << 20
-# An empty text field is missing, as pandas.read_csv reads it for a user at predict time.
-CONVERT = pcsv.ConvertOptions(strings_can_be_null=True)
+# The markers pandas.read_csv reads as missing by default (pandas' STR_NA_VALUES, which a test
+# compares with this list): ingest sees the same gaps as a user reading the same file with
+# read_csv before calling the downloaded model. pyarrow's own list lacks "None" and "<NA>", so
+# a column of numbers with a "None" became text at ingest but stayed numbers for the user.
+MISSING_MARKERS = (
+    *("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND"),
+    *("1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"),
+)
+CONVERT = pcsv.ConvertOptions(strings_can_be_null=True, null_values=list(MISSING_MARKERS))
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -100,7 +108,8 @@ def check_columns(names: list[str], limits: Limits) -> None:
         )
     for number, name in enumerate(names, start=1):
         if not name.strip():
-            raise IngestFailed(f"column {number} has an empty name", column=name)
+            last = " (a separator at the end of the header line?)" if number == len(names) else ""
+            raise IngestFailed(f"column {number} has an empty name{last}", column=name)
         if len(name) > limits.max_column_name_length:
             raise IngestFailed(
                 f"column name {name[:40]!r}... is {len(name)} characters long; the limit is "
@@ -118,13 +127,28 @@ def check_target(names: list[str], target: str) -> None:
         raise IngestFailed(f"target column {target!r} not found; columns: {shown}", column=target)
 
 
+def header_names(line: str) -> list[str]:
+    """The names in a CSV header line (without its BOM and line end). A file separated by
+    semicolons (Excel in many locales), tabs or pipes parses as one column: refused naming
+    the separator, not as a table whose target is missing."""
+    names = next(csv.reader(io.StringIO(line, newline="")), [])
+    if len(names) == 1:
+        found = [what for mark, what in OTHER_SEPARATORS.items() if mark in names[0]]
+        if found:
+            raise IngestFailed(
+                f"the header {names[0][:80]!r} is one column: the file looks separated by "
+                f"{found[0]}; TensorFleet reads comma-separated CSV (RFC 4180), so save or "
+                "export it with commas (or as Parquet)"
+            )
+    return names
+
+
 def csv_header(path: Path) -> list[str]:
     with path.open("rb") as stream:
         head = stream.read(HEADER_BYTES)
     if not head.strip():
         raise IngestFailed("the file is empty")
-    first = head.decode("utf-8-sig", errors="replace").splitlines()[0]
-    return next(csv.reader(io.StringIO(first)), [])
+    return header_names(head.decode("utf-8-sig", errors="replace").splitlines()[0])
 
 
 def read_csv(path: Path, limits: Limits) -> pa.Table:
@@ -166,14 +190,54 @@ def _ragged(path: Path) -> IngestFailed:
     )
 
 
+def index_columns(schema: pa.Schema) -> set[str]:
+    """The columns pandas wrote for a DataFrame's index (`__index_level_0__`, or a named index
+    after set_index): pandas.read_parquet reads them back as the index, not as columns."""
+    try:
+        metadata = schema.pandas_metadata or {}
+    except ValueError:  # metadata that is not JSON: not pandas'
+        return set()
+    indexes = metadata.get("index_columns") if isinstance(metadata, dict) else None
+    return {name for name in indexes or [] if isinstance(name, str)}
+
+
+def data_columns(schema: pa.Schema) -> list[str]:
+    """A Parquet file's columns as its user sees them in pandas: its index is not one. The
+    upload's screen and the ingest both take the columns from here."""
+    index = index_columns(schema)
+    return [name for name in schema.names if name not in index]
+
+
 def read_parquet(path: Path, limits: Limits) -> pa.Table:
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise IngestFailed(f"the file starts like Parquet but cannot be read: {exc}") from None
-    check_columns(parquet.schema_arrow.names, limits)
+    names = data_columns(parquet.schema_arrow)
+    check_columns(names, limits)
     check_rows(parquet.metadata.num_rows, limits)
-    return parquet.read()
+    return parquet.read(columns=names)
+
+
+def plain_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column as the profile, the normalised copy and a model take it: a dictionary
+    (pandas' category dtype) as its values, float16 as float32 and decimals as float64, which
+    pyarrow's kernels, pandas and scikit-learn all handle."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        return plain_column(column.cast(kind.value_type))
+    if pa.types.is_float16(kind):
+        return column.cast(pa.float32())
+    if pa.types.is_decimal(kind):
+        return column.cast(pa.float64())
+    return column
+
+
+def plain_table(table: pa.Table) -> pa.Table:
+    """Plain column types, and no schema metadata: pandas' would make a column of the
+    normalised copy the index again when training reads it (to_pandas honours it)."""
+    columns = [plain_column(column) for column in table.columns]
+    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 def check_rows(rows: int, limits: Limits) -> None:
@@ -195,4 +259,4 @@ def read_table(path: Path, limits: Limits) -> tuple[pa.Table, str]:
         kind = file_format(stream.read(len(PARQUET_MAGIC)))
     table = read_parquet(path, limits) if kind == "parquet" else read_csv(path, limits)
     check_rows(table.num_rows, limits)
-    return table, kind
+    return plain_table(table), kind

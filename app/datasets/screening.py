@@ -26,8 +26,6 @@ small to stratify) still fails the version at ingest, naming the row and column.
 import asyncio
 import codecs
 import contextlib
-import csv
-import io
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -45,6 +43,8 @@ from app.datasets.reading import (
     check_row_limit,
     check_rows,
     check_target,
+    data_columns,
+    header_names,
     not_utf8,
 )
 
@@ -92,7 +92,8 @@ def parse_header(raw: bytes) -> list[str]:
     text = raw.decode("utf-8-sig").removesuffix("\r")
     if not text.strip():
         raise UploadRefused(422, "the first line is empty; a CSV file starts with its header")
-    return next(csv.reader(io.StringIO(text, newline="")))
+    with refused_at_upload():
+        return header_names(text)
 
 
 def line_ends(data: bytes, quoted: bool) -> tuple[int, bool]:
@@ -201,7 +202,7 @@ def parquet_shape(footer: bytes) -> tuple[list[str], int]:
     """(column names, rows) from a footer; pure, so it runs in a thread."""
     try:
         metadata = pq.read_metadata(pa.BufferReader(footer))
-        return metadata.schema.to_arrow_schema().names, metadata.num_rows
+        return data_columns(metadata.schema.to_arrow_schema()), metadata.num_rows
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise unreadable(str(exc)) from None
 

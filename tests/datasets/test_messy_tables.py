@@ -1,0 +1,198 @@
+"""Tables as users have them, not as a test would write them: Parquet from pandas (category
+dtype, an index, float16, decimals, nested columns), CSV with pandas' missing markers, files
+separated by semicolons, numbers written as text, integer ids and constant columns. Each ends
+as a dataset whose features are what a model can learn from, or as a refusal naming the
+problem; and the downloaded model takes the rows as pandas reads the same file."""
+
+import decimal
+import io
+
+import httpx
+import joblib
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from arq import Worker
+from pandas._libs.parsers import STR_NA_VALUES
+
+from app.datasets.reading import MISSING_MARKERS
+from tests.datasets.support import csv_bytes, ingested, train, upload
+
+
+def table(rows: int = 150, seed: int = 2) -> pd.DataFrame:
+    """Numbers, a category and a class target that depends on both."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(50, 10, rows).round(2)
+    colour = rng.choice(["red", "green", "blue"], rows)
+    label = np.where((x > 50) ^ (colour == "red"), "hi", "lo")
+    return pd.DataFrame({"x": x, "colour": colour, "label": label})
+
+
+async def model_of(client: httpx.AsyncClient, dataset: str, algorithm: str) -> object:
+    job = await train(client, dataset_name=dataset, algorithm=algorithm, model_name=dataset)
+    assert job["status"] == "succeeded", job["error"]
+    download = await client.get(f"/api/v1/models/{job['model_id']}/download")
+    return joblib.load(io.BytesIO(download.content))
+
+
+def parquet_of(arrow: pa.Table) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(arrow, buffer)
+    return buffer.getvalue()
+
+
+async def test_parquet_column_types_pandas_and_arrow_write_are_read(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    frame = table()
+    rows = len(frame)
+    arrow = pa.table(
+        {
+            "x16": pa.array(frame["x"].astype("float16")),
+            "price": pa.array(
+                [decimal.Decimal(f"{v:.2f}") for v in frame["x"]], pa.decimal128(9, 2)
+            ),
+            "small": pa.array((frame["x"] % 100).astype("int8")),
+            "big": pa.array((frame["x"] * 1000).astype("uint64")),
+            "colour": pa.array(frame["colour"]).dictionary_encode(),
+            "seen": pa.array(
+                pd.date_range("2024-01-01", periods=rows, freq="h", tz="Europe/Paris")
+            ),
+            "tags": pa.array([["a", "b"]] * rows),
+            "member": pa.array([None if i % 5 == 0 else i % 2 == 0 for i in range(rows)]),
+            "label": pa.array(frame["label"]),
+        }
+    )
+    version = await ingested(client, "arrow-types", "label", parquet_of(arrow))
+    assert version["status"] == "ready", version["error"]
+    types = {c["name"]: (c["type"], c["excluded"]) for c in version["columns"]}
+    assert types == {
+        "x16": ("numeric", False),
+        "price": ("numeric", False),
+        "small": ("numeric", False),
+        "big": ("numeric", False),
+        "colour": ("categorical", False),
+        "seen": ("unsupported", True),
+        "tags": ("unsupported", True),
+        "member": ("boolean", False),
+    }
+    model = await model_of(client, "arrow-types", "random_forest")
+    raw = pd.read_parquet(io.BytesIO(parquet_of(arrow)))  # as its user reads the file
+    assert np.mean(model.predict(raw) == raw["label"]) > 0.8
+
+
+async def test_a_pandas_category_column_trains(client: httpx.AsyncClient, worker: Worker) -> None:
+    frame = table().astype({"colour": "category", "label": "category"})
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    version = await ingested(client, "pandas-category", "label", buffer.getvalue())
+    assert version["status"] == "ready", version["error"]
+    assert version["classes"] == ["hi", "lo"] and version["features"] == ["x", "colour"]
+    model = await model_of(client, "pandas-category", "gradient_boosting")
+    raw = pd.read_parquet(io.BytesIO(buffer.getvalue()))
+    assert np.mean(model.predict(raw) == raw["label"].astype(str)) > 0.8
+
+
+@pytest.mark.parametrize("index", ["shuffled", "named"])
+async def test_a_pandas_index_is_not_a_column(
+    client: httpx.AsyncClient, worker: Worker, index: str
+) -> None:
+    """pandas writes a DataFrame's index as a column (`__index_level_0__`, or its name) and
+    reads it back as the index: it is neither a feature nor a column a model asks for."""
+    frame = table()
+    if index == "named":
+        frame = frame.assign(customer=[f"C{i}" for i in range(len(frame))]).set_index("customer")
+    else:
+        frame = frame.sample(frac=1, random_state=0)
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)  # with its index, as pandas does by default
+    name = f"indexed-{index}"
+    version = await ingested(client, name, "label", buffer.getvalue())
+    assert version["status"] == "ready", version["error"]
+    assert [c["name"] for c in version["columns"]] == ["x", "colour"]
+    model = await model_of(client, name, "random_forest")
+    raw = pd.read_parquet(io.BytesIO(buffer.getvalue()))
+    assert np.mean(model.predict(raw) == raw["label"]) > 0.8
+    if index == "named":  # the index is no target either, refused before anything is kept
+        refused = await upload(client, f"{name}-by-index", "customer", buffer.getvalue())
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == [
+            "query",
+            "target",
+        ]
+
+
+def test_ingest_reads_as_missing_what_pandas_read_csv_does() -> None:
+    assert set(MISSING_MARKERS) == set(STR_NA_VALUES)
+
+
+async def test_missing_markers_pandas_knows_are_gaps_not_text(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    """`None` and `<NA>` (what str() of Python's and pandas' missing values writes) in a
+    column of numbers: missing for pandas.read_csv, so missing at ingest too."""
+    frame = table().astype({"x": object})
+    frame.loc[::7, "x"], frame.loc[3::11, "x"] = "None", "<NA>"
+    payload = csv_bytes(frame)
+    version = await ingested(client, "markers", "label", payload)
+    assert version["status"] == "ready", version["error"]
+    x = next(c for c in version["columns"] if c["name"] == "x")
+    assert (x["type"], x["missing"]) == (
+        "numeric",
+        int(pd.read_csv(io.BytesIO(payload))["x"].isna().sum()),
+    )
+    model = await model_of(client, "markers", "svm")
+    raw = pd.read_csv(io.BytesIO(payload))
+    assert np.mean(model.predict(raw) == raw["label"]) > 0.7
+
+
+@pytest.mark.parametrize(
+    ("separator", "named"), [(";", "semicolons"), ("\t", "tabs"), ("|", "pipes")]
+)
+async def test_a_file_separated_otherwise_is_refused_naming_the_separator(
+    client: httpx.AsyncClient, separator: str, named: str
+) -> None:
+    payload = table().to_csv(index=False, sep=separator).encode()
+    refused = await upload(client, "separated", "label", payload)
+    assert refused.status_code == 422, refused.text
+    message = refused.json()["detail"][0]["msg"]
+    assert f"looks separated by {named}" in message and "comma-separated" in message
+
+
+async def test_a_trailing_separator_in_the_header_is_named(client: httpx.AsyncClient) -> None:
+    lines = table().to_csv(index=False).splitlines()
+    refused = await upload(client, "trailing", "label", "\n".join(f"{line}," for line in lines))
+    assert refused.status_code == 422
+    assert "separator at the end of the header" in refused.json()["detail"][0]["msg"]
+
+
+async def test_columns_nothing_can_be_learned_from_are_excluded_with_their_reason(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    frame = table()
+    rows = len(frame)
+    order = np.random.default_rng(0).permutation(rows)
+    frame.insert(0, "PassengerId", order + 1)  # numbers the rows, shuffled
+    frame["orderId"] = order * 7 + 1000  # named like an id
+    frame["year"] = range(1900, 1900 + rows)  # distinct on each row, but a quantity
+    frame["source"] = "web"
+    frame["visits"] = 3
+    frame["revenue"] = (frame["x"] * 1000).map(lambda v: f"{v:,.2f}")
+    frame["share"] = frame["x"].map(lambda v: f"{v:.1f}%")
+    frame["weight"] = frame["x"].astype(object)
+    frame.loc[::13, "weight"] = "?"
+    frame["grade"] = np.where(frame.index % 9 == 0, "?", (frame.index % 5).astype(str))
+    payload = csv_bytes(frame)
+    version = await ingested(client, "messy", "label", payload)
+    assert version["status"] == "ready", version["error"]
+    reasons = {c["name"]: c["reason"] or "" for c in version["columns"]}
+    assert "number the rows" in reasons["PassengerId"]
+    assert "identifier-like" in reasons["orderId"]
+    assert "constant" in reasons["source"] and "constant" in reasons["visits"]
+    assert f"such as {frame['revenue'][0]!r}" in reasons["revenue"]
+    assert "%" in reasons["share"] and "'?'" in reasons["weight"]
+    assert version["features"] == ["x", "colour", "year", "grade"]
+    model = await model_of(client, "messy", "gradient_boosting")
+    raw = pd.read_csv(io.BytesIO(payload))
+    assert np.mean(model.predict(raw) == raw["label"]) > 0.8

@@ -33,6 +33,7 @@ OPEN_PATHS = (
     "/openapi.json",
     "/static-offline-docs",
     "/ui/static",
+    "/favicon.ico",
 )
 SUBMISSION_PATHS = ("/train", "/ui/train")  # counted against RATE_LIMIT_TRAIN too
 UI_PREFIX = "/ui"  # pages answer a refused key themselves, with a page or the sign-in form

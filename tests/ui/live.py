@@ -18,6 +18,7 @@ from tests.support import Process, run_api, run_worker
 
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 375, "height": 667}  # the narrowest phone the layout must hold on
 PATIENCE_MS = 90_000  # a loaded 2-core CI machine can take seconds per page; this is no timing
 
 

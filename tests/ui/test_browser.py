@@ -5,16 +5,25 @@ importances and evaluations; a read-only key sees no train, upload or delete con
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlparse
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Request, expect
 
 from tests.datasets.support import csv_bytes
 from tests.samples import BOOTSTRAP_KEY
 from tests.support import SettingsFactory, wait_for
 from tests.tables import customers
-from tests.ui.live import PATIENCE_MS, PHONE, Live, chromium, live_service, new_context, sign_in
+from tests.ui.live import (
+    PATIENCE_MS,
+    SMALL_PHONE,
+    Live,
+    chromium,
+    live_service,
+    new_context,
+    sign_in,
+)
 
 JOB_TIMEOUT_MS = 120_000
 IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -188,9 +197,32 @@ async def test_a_read_only_key_sees_no_train_or_delete_controls(page: Page, live
     await expect(page.get_by_role("button", name="Upload")).to_have_count(0)
 
 
-async def test_pages_hold_on_a_phone(browser: Browser, live: Live) -> None:
-    context = await new_context(browser, PHONE)
+def watch_for_trouble(page: Page, url: str) -> list[str]:
+    """Everything a user's console or network panel would show as wrong: errors logged, requests
+    that failed or were answered 4xx/5xx, and any request to a host other than the app."""
+    trouble: list[str] = []
+    host = urlparse(url).netloc
+    page.on("console", lambda m: m.type == "error" and trouble.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: trouble.append(f"script: {e}"))
+    page.on("requestfailed", lambda r: trouble.append(f"failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: r.status >= 400 and trouble.append(f"{r.status}: {r.url}"))
+
+    def elsewhere(request: Request) -> None:
+        if request.url.startswith("http") and urlparse(request.url).netloc != host:
+            trouble.append(f"off-host: {request.url}")
+
+    page.on("request", elsewhere)
+    return trouble
+
+
+async def test_every_page_holds_on_a_phone_and_loads_cleanly(
+    browser: Browser, live: Live, regressor: str
+) -> None:
+    """At 375 px nothing scrolls sideways (wide tables scroll inside their card), and no page
+    logs an error, fails a request (the icon included) or fetches anything from another host."""
+    context = await new_context(browser, SMALL_PHONE)
     page = await context.new_page()
+    trouble = watch_for_trouble(page, live.url)
     try:
         await sign_in(page, live.url, live.keys["admin"])
         for path in (
@@ -198,12 +230,18 @@ async def test_pages_hold_on_a_phone(browser: Browser, live: Live) -> None:
             "/ui/jobs",
             "/ui/models",
             "/ui/train",
+            "/ui/tuning",
             "/ui/datasets",
             "/ui/datasets/iris",
+            f"/ui/models/{regressor}",
+            f"/ui/models/{regressor}/predict",
+            f"/ui/models/{regressor}/delete",
         ):
             await page.goto(f"{live.url}{path}")
+            await page.wait_for_load_state("networkidle")
             width = await page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
+            assert width <= SMALL_PHONE["width"], f"{path} scrolls sideways on a phone ({width}px)"
+        assert trouble == []
     finally:
         await context.close()
 
@@ -221,7 +259,11 @@ async def regression_model_evaluated(live: Live) -> str:
         job = await wait_for(lambda: ended(api, f"/jobs/{job_id}"), JOB_TIMEOUT_MS / 1000)
         evaluation = await api.post(
             f"/api/v1/models/{job['model_id']}/evaluations",
-            json={"dataset_name": "ui-spend", "thresholds": {"rmse": {"max": 100}}},
+            json={
+                "dataset_name": "ui-spend",
+                "thresholds": {"rmse": {"max": 100}},
+                "promote": "production",
+            },
         )
         path = f"/api/v1/evaluations/{evaluation.json()['id']}"
         await wait_for(lambda: ended(api, path), JOB_TIMEOUT_MS / 1000)
@@ -237,10 +279,15 @@ async def ended(api: httpx.AsyncClient, path: str) -> dict | None:
     return None if document["status"] in ("queued", "running") else document
 
 
+@pytest.fixture(scope="module")
+async def regressor(live: Live) -> str:
+    return await regression_model_evaluated(live)
+
+
 async def test_a_regressor_s_page_shows_residuals_importances_and_evaluations(
-    page: Page, live: Live
+    page: Page, live: Live, regressor: str
 ) -> None:
-    model_id = await regression_model_evaluated(live)
+    model_id = regressor
     await sign_in(page, live.url, live.keys["read"])
     await page.goto(f"{live.url}/ui/models/{model_id}")
     await expect(page.get_by_role("img", name="Residuals")).to_be_visible()
@@ -251,3 +298,4 @@ async def test_a_regressor_s_page_shows_residuals_importances_and_evaluations(
     await expect(evaluations).to_have_count(1)
     await expect(evaluations).to_contain_text("passed")
     await expect(evaluations).to_contain_text("rmse")
+    await expect(page.locator("#aliases")).to_contain_text("production")

@@ -36,3 +36,16 @@ async def test_the_json_routes_still_answer_json(client: httpx.AsyncClient) -> N
     response = await client.get("/api/v1/models/0123456789abcdef01234567", headers=ADMIN)
     assert response.status_code == 404
     assert response.json() == {"detail": "no model with id '0123456789abcdef01234567'"}
+
+
+async def test_the_icon_browsers_ask_for_is_served_without_a_key(
+    browser: httpx.AsyncClient,
+) -> None:
+    """Every page view, JSON routes included, makes the browser fetch /favicon.ico: a 404 there
+    is an error in every user's console."""
+    response = await browser.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert response.content.startswith(b"<svg")
+    page = (await browser.get("/ui/sign-in")).text
+    assert 'rel="icon"' in page and "/ui/static/favicon.svg" in page

@@ -106,6 +106,14 @@ class Settings(BaseSettings):
         description="When set, /metrics answers only requests with `Authorization: Bearer "
         "<token>`; empty means /metrics is open (it holds no secrets).",
     )
+    live_max_waiters: int = Field(
+        default=1000,
+        ge=1,
+        description="Long polls (GET /jobs/{id}?wait=) and event streams (GET /jobs/{id}/events) "
+        "each API process holds open at once; one more is a 503 with Retry-After. Each costs a "
+        "coroutine and a store read every few seconds, so without a bound callers could hold "
+        "any number open.",
+    )
     rate_limit: str = Field(
         default="",
         description="Requests per API key (or client address when auth is off), in the limits "

@@ -28,6 +28,7 @@ from app.evaluation.exceptions import EvaluationNotFound, InvalidEvaluationReque
 from app.events.exceptions import (
     DeliveryNotFound,
     InvalidWebhook,
+    TooManyWaiters,
     TooManyWebhooks,
     WebhookNotFound,
 )
@@ -175,6 +176,14 @@ def _queue_unavailable(request: Request, exc: QueueUnavailable) -> Response:
     )
 
 
+def _too_many_waiters(request: Request, exc: TooManyWaiters) -> Response:
+    return ErrorResponse(
+        status_code=503,
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+        content={"detail": str(exc)},
+    )
+
+
 def _unavailable(dependency: str) -> Respond:
     def respond(request: Request, exc: Exception) -> Response:
         first_line = str(exc).splitlines()[0] if str(exc) else repr(exc)
@@ -232,6 +241,7 @@ ERRORS: dict[type[Exception], Respond] = {
     DeliveryNotFound: _status(404),
     InvalidWebhook: _invalid_webhook,
     TooManyWebhooks: _status(409),
+    TooManyWaiters: _too_many_waiters,
     LastAdminKey: _status(409),
     **dict.fromkeys(MONGODB_DOWN, _unavailable("MongoDB")),
     **dict.fromkeys(REDIS_DOWN, _unavailable("Redis")),

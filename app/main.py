@@ -72,7 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 logger.info("stored sample datasets: %s", ", ".join(stored))
             async with (
                 open_inference(resources) as serving,
-                job_watcher(resources.redis, settings.mongodb_db) as watcher,
+                job_watcher(
+                    resources.redis, settings.mongodb_db, settings.live_max_waiters
+                ) as watcher,
             ):
                 freeze_startup_heap()
                 logger.info("TensorFleet API ready (database %s)", settings.mongodb_db)

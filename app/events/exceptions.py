@@ -24,6 +24,17 @@ class InvalidWebhook(Exception):
         super().__init__(message)
 
 
+class TooManyWaiters(Exception):
+    """This API process already holds LIVE_MAX_WAITERS long polls and event streams open."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        super().__init__(
+            f"this server already holds {cap} long polls and event streams open "
+            "(LIVE_MAX_WAITERS); retry shortly, or poll without `wait`"
+        )
+
+
 class TooManyWebhooks(Exception):
     def __init__(self, cap: int) -> None:
         self.cap = cap

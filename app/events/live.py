@@ -17,6 +17,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from app.events.exceptions import TooManyWaiters
+
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 1.0
@@ -64,22 +66,33 @@ class Watch:
 
 
 class JobWatcher:
-    """The process's one subscription to job changes, and the waits it wakes."""
+    """The process's one subscription to job changes, and the waits it wakes: at most
+    `max_waits` at once (LIVE_MAX_WAITERS), as each is a request held open."""
 
-    def __init__(self, redis: Redis, database: str) -> None:
+    def __init__(self, redis: Redis, database: str, max_waits: int) -> None:
         self.redis, self.channel = redis, jobs_channel(database)
         self.waits: dict[str, set[Watch]] = {}
+        self.waiting, self.max_waits = 0, max_waits
         self.trusted = False
+
+    def ensure_room(self) -> None:
+        """TooManyWaiters when no further wait may start (an event stream asks before it
+        starts streaming: after that, a refusal can no longer be a status code)."""
+        if self.waiting >= self.max_waits:
+            raise TooManyWaiters(self.max_waits)
 
     @contextlib.contextmanager
     def watching(self, job_id: str) -> Iterator[Watch]:
         """Register a wait on the job: do this before reading the job, so that no change made
         after the read goes unnoticed."""
+        self.ensure_room()
         watch = Watch(self)
         self.waits.setdefault(job_id, set()).add(watch)
+        self.waiting += 1
         try:
             yield watch
         finally:
+            self.waiting -= 1
             self.waits[job_id].discard(watch)
             if not self.waits[job_id]:
                 del self.waits[job_id]
@@ -122,9 +135,9 @@ class JobWatcher:
 
 
 @contextlib.asynccontextmanager
-async def job_watcher(redis: Redis, database: str) -> AsyncIterator[JobWatcher]:
+async def job_watcher(redis: Redis, database: str, max_waits: int) -> AsyncIterator[JobWatcher]:
     """A running JobWatcher for the lifespan of an API process."""
-    watcher = JobWatcher(redis, database)
+    watcher = JobWatcher(redis, database, max_waits)
     task = asyncio.create_task(watcher.run())
     try:
         yield watcher

@@ -19,6 +19,7 @@ from tensorfleet.schemas.training import (
     TrainRequest,
 )
 
+WAITERS_FULL = {"description": "This server holds LIVE_MAX_WAITERS waits open; retry."}
 router = APIRouter(tags=["training"])
 JobId = Annotated[
     str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN, description="The job id.")
@@ -62,7 +63,7 @@ async def train(request: TrainRequest, context: JobContextDep, response: Respons
     response_model=JobRead,
     summary="A job's status and result; with `wait`, as soon as it changes",
     dependencies=[requires_read],
-    responses={404: {"description": "No such job."}},
+    responses={404: {"description": "No such job."}, 503: WAITERS_FULL},
 )
 async def get_job(
     job_id: JobId,
@@ -89,8 +90,10 @@ async def get_job(
     return JobRead.from_document(document)
 
 
-async def existing_job(job_id: JobId, db: DatabaseDep) -> str:
-    """The job's id, once it is known to exist (a stream cannot answer 404 once started)."""
+async def existing_job(job_id: JobId, db: DatabaseDep, watcher: JobWatcherDep) -> str:
+    """The job's id, once it is known to exist and there is room to watch it (a stream cannot
+    answer 404 or 503 once started)."""
+    watcher.ensure_room()
     await service.get_job(db=db, job_id=job_id)
     return job_id
 
@@ -100,7 +103,7 @@ async def existing_job(job_id: JobId, db: DatabaseDep) -> str:
     response_class=EventSourceResponse,
     summary="A job's changes as Server-Sent Events, until it ends",
     dependencies=[requires_read],
-    responses={404: {"description": "No such job."}},
+    responses={404: {"description": "No such job."}, 503: WAITERS_FULL},
 )
 async def job_events(
     job_id: Annotated[str, Depends(existing_job)],

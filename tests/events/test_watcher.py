@@ -14,7 +14,9 @@ from tests.support import wait_for
 
 @pytest.fixture
 async def watcher(resources: Resources) -> AsyncIterator[JobWatcher]:
-    async with job_watcher(resources.redis, resources.settings.mongodb_db) as running:
+    async with job_watcher(
+        resources.redis, resources.settings.mongodb_db, resources.settings.live_max_waiters
+    ) as running:
 
         async def subscribed() -> bool:
             return running.trusted

@@ -39,6 +39,7 @@ from app.security.gate import RequestGate
 from app.security.guard import open_guard
 from app.security.openapi import describe_security
 from app.storage import INDEXES
+from app.ui import datasets as ui_datasets
 from app.ui import install as install_ui
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        routes={("POST", "/datasets"): settings.dataset_max_bytes},
+        routes=dict.fromkeys(
+            [("POST", "/datasets"), ("POST", ui_datasets.UPLOAD_PATH)], settings.dataset_max_bytes
+        ),
     )
     app.add_middleware(RequestGate)
     app.include_router(health.router)

@@ -29,6 +29,8 @@ from tensorfleet.schemas.training import IDENTIFIER_PATTERN
 PREVIEW_ROWS = 10
 CSRF_HEADER = "x-csrf-token"
 router = APIRouter(prefix="/ui/datasets", include_in_schema=False)
+# The page's upload streams the file like POST /datasets: app.main gives it the same body limit.
+UPLOAD_PATH = f"{router.prefix}/upload"
 DatasetName = Annotated[str, Path(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]
 Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
@@ -93,7 +95,7 @@ def header_token_matches(request: Request) -> bool:
     return hmac.compare_digest(sent.encode(), kept.encode())
 
 
-@router.post("/upload")
+@router.post(UPLOAD_PATH.removeprefix(router.prefix))
 async def upload(
     request: Request,
     db: DatabaseDep,

@@ -1,28 +1,32 @@
 """Errors on UI pages: the one error table (app/errors.py) decides the status and the message,
 the UI only shows them as a page instead of JSON.
 
-`show_as_pages` wraps each handler the app already has: for a path under /ui, the handler's
-JSON response becomes the error page with the same status; elsewhere it is returned untouched.
-So UI views let domain errors propagate exactly as the JSON views do.
+`ErrorPages` sits outside every other middleware and rewrites any JSON error answered under
+/ui into the error page with the same status and message: the routes' exception handlers (the
+error table, FastAPI's 422), and the refusals that happen before a route runs (the request
+gate's 429 and 503, the body limit's 413). An exception nothing handled becomes a 500 page
+before the server logs it. So UI views let domain errors propagate exactly as the JSON views do,
+and no browser is ever shown a JSON body or a bare "Internal Server Error".
 """
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Request
+from starlette.datastructures import Headers
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.ui.rendering import render
 
 UI_PREFIX = "/ui"
-Handler = Callable[[Request, Any], Awaitable[Response] | Response]
+KEPT_HEADERS = ("retry-after",)
+UNEXPECTED = "something went wrong on the server; it has been logged, please retry"
 
 
-def message_of(response: Response) -> str:
+def message_of(body: bytes) -> str:
     """The table's `detail`: a message, or FastAPI-shaped errors naming their fields."""
     try:
-        detail = json.loads(bytes(response.body))["detail"]
+        detail = json.loads(body)["detail"]
     except (ValueError, KeyError, TypeError):
         return "the request could not be completed"
     if isinstance(detail, list):
@@ -37,23 +41,58 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     return render(request, "error.html", context, principal=None, status_code=status_code)
 
 
-def page_or_json(handler: Handler) -> Callable[[Request, Any], Awaitable[Response]]:
-    async def handle(request: Request, exc: Any) -> Response:
-        response = handler(request, exc)
-        if not isinstance(response, Response):
-            response = await response
-        if not request.url.path.startswith(UI_PREFIX):
-            return response
-        page = error_page(request, response.status_code, message_of(response))
-        if "retry-after" in response.headers:
-            page.headers["Retry-After"] = response.headers["retry-after"]
-        return page
-
-    return handle
+def is_json_error(message: Message) -> bool:
+    content_type = Headers(raw=message.get("headers", [])).get("content-type", "")
+    return message["status"] >= 400 and content_type.startswith("application/json")
 
 
-def show_as_pages(app: FastAPI) -> None:
-    """Wrap every exception handler installed so far (the error table, FastAPI's 422)."""
-    for key, handler in list(app.exception_handlers.items()):
-        if not isinstance(key, int):
-            app.exception_handlers[key] = page_or_json(handler)
+class ErrorPages:
+    """Buffers a JSON error's (small) body under /ui and answers the error page instead."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path == UI_PREFIX or path.startswith(UI_PREFIX + "/")):
+            await self.app(scope, receive, send)
+            return
+        await _Exchange(scope, receive, send).run(self.app)
+
+
+class _Exchange:
+    """One request under /ui: passes the answer through unless it is a JSON error."""
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.scope, self.receive, self.send = scope, receive, send
+        self.started = False
+        self.held: Message | None = None  # the start of a JSON error, while its body arrives
+        self.body = bytearray()
+
+    async def run(self, app: ASGIApp) -> None:
+        try:
+            await app(self.scope, self.receive, self.relay)
+        except Exception:
+            if not self.started:
+                await self.answer(500, UNEXPECTED, [])
+            raise  # the server's own handler logs it
+
+    async def relay(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and is_json_error(message):
+            self.held = message
+        elif self.held is not None and message["type"] == "http.response.body":
+            self.body.extend(message.get("body", b""))
+            if not message.get("more_body", False):
+                headers = Headers(raw=self.held["headers"])
+                kept = [(k, headers[k]) for k in KEPT_HEADERS if k in headers]
+                await self.answer(self.held["status"], message_of(bytes(self.body)), kept)
+        else:
+            self.started = self.started or message["type"] == "http.response.start"
+            await self.send(message)
+
+    async def answer(self, status_code: int, message: str, headers: list[tuple[str, str]]) -> None:
+        self.started = True
+        page = error_page(Request(self.scope), status_code, message)
+        for name, value in headers:
+            page.headers[name] = value
+        await page(self.scope, self.receive, self.send)

@@ -3,9 +3,15 @@ their JSON."""
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
+from app.config import Settings
+from app.main import create_app
+from tests.datasets.support import csv_bytes
 from tests.samples import ADMIN
-from tests.ui.forms import sign_in
+from tests.support import replica
+from tests.tables import customers
+from tests.ui.forms import csrf_token, sign_in
 
 
 @pytest.fixture
@@ -49,3 +55,57 @@ async def test_the_icon_browsers_ask_for_is_served_without_a_key(
     assert response.content.startswith(b"<svg")
     page = (await browser.get("/ui/sign-in")).text
     assert 'rel="icon"' in page and "/ui/static/favicon.svg" in page
+
+
+async def test_refusals_made_before_a_route_runs_are_pages_too(
+    settings: Settings, scoped_keys: dict[str, str]
+) -> None:
+    """The request gate's rate limit and the body limit answer before any route's exception
+    handler: a browser still gets the error page, with the limit's Retry-After."""
+    limited = settings.model_copy(update={"rate_limit_train": "1/minute", "max_body_bytes": 1024})
+    async with replica(limited) as http:
+        await sign_in(http, scoped_keys["train"])
+        token = csrf_token(await http.get("/ui/train"))
+        await http.post("/ui/train", data={"csrf_token": token})  # counted, then refused
+        throttled = await http.post("/ui/train", data={"csrf_token": token})
+        too_big = await http.post("/ui/models/x/predict", content=b"x" * 2048)
+    assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) >= 1
+    assert too_big.status_code == 413 and "larger than 1024 bytes" in too_big.text
+    for page in (throttled, too_big):
+        assert page.headers["content-type"].startswith("text/html"), page.text
+
+
+async def test_the_upload_page_takes_files_as_large_as_post_datasets_does(
+    settings: Settings, scoped_keys: dict[str, str]
+) -> None:
+    """The page's upload streams the file like POST /datasets, so the request body limit is
+    DATASET_MAX_BYTES there too, not MAX_BODY_BYTES."""
+    limited = settings.model_copy(update={"max_body_bytes": 1024})
+    table = csv_bytes(customers(rows=200))
+    assert len(table) > 1024
+    async with replica(limited) as http:
+        await sign_in(http, scoped_keys["train"])
+        await http.get("/ui/datasets")  # sets the CSRF cookie the script sends back
+        headers = {"X-CSRF-Token": http.cookies["tf_csrf"]}
+        params = {"name": "ui-big-upload", "target": "churned"}
+        uploaded = await http.post(
+            "/ui/datasets/upload", params=params, content=table, headers=headers
+        )
+    assert uploaded.status_code == 200, uploaded.text
+    assert uploaded.json()["location"] == "/ui/datasets/ui-big-upload?version=1"
+
+
+async def test_an_unexpected_error_is_a_page_not_a_bare_500(settings: Settings) -> None:
+    app = create_app(settings)
+
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/ui/broken", broken)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ui") as http:
+            response = await http.get("/ui/broken")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "something went wrong on the server" in response.text

@@ -56,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 Respond = Callable[[Request, Any], Response]
 RETRY_AFTER_SECONDS = "5"
+ECHO_DEPTH, ECHO_ITEMS, ECHO_CHARS = 8, 100, 1024  # bounds of a 422's echo of refused input
 
 
 class ErrorResponse(JSONResponse):
@@ -110,9 +111,30 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def bounded_echo(value: Any, depth: int = 0) -> Any:
+    """A refused input as it is echoed back: at most ECHO_DEPTH levels, ECHO_ITEMS items per
+    level and ECHO_CHARS characters per string. The parser takes nesting hundreds deep, which
+    encoding (recursive) could not echo without a RecursionError, and the echo of a 1 MiB
+    input need not be 1 MiB again."""
+    if isinstance(value, str):
+        return value if len(value) <= ECHO_CHARS else value[:ECHO_CHARS] + "…"
+    if not isinstance(value, dict | list | tuple):
+        return value
+    if depth >= ECHO_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        items = list(value.items())[:ECHO_ITEMS]
+        return {str(key)[:ECHO_CHARS]: bounded_echo(item, depth + 1) for key, item in items}
+    return [bounded_echo(item, depth + 1) for item in value[:ECHO_ITEMS]]
+
+
 def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
-    """FastAPI's own 422, whatever the refused input held."""
-    detail = json_safe(jsonable_encoder(exc.errors()))
+    """FastAPI's own 422, whatever the refused input held (echoed within bounds)."""
+    errors = [
+        error | {"input": bounded_echo(error["input"])} if "input" in error else error
+        for error in exc.errors()[:ECHO_ITEMS]
+    ]
+    detail = json_safe(jsonable_encoder(errors))
     return ErrorResponse(status_code=422, content={"detail": detail})
 
 

@@ -22,12 +22,13 @@ def input_type(kind: str) -> str:
 
 
 def parse_value(raw: str, kind: str) -> Any:
-    """A typed value from a text box: numbers and booleans as JSON, else the text itself."""
+    """A typed value from a text box: numbers and booleans as JSON, else the text itself (which
+    the request's validation then refuses by field, as it does nesting too deep to parse)."""
     if kind == "string":
         return raw
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return raw
 
 

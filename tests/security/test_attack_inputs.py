@@ -52,3 +52,28 @@ async def test_a_lone_surrogate_is_refused_by_name_not_a_500(
         assert response.status_code == 422, (path, response.text)
         locations = [error["loc"][: len(loc)] for error in response.json()["detail"]]
         assert loc in locations, (path, response.text)
+
+
+@pytest.mark.parametrize("depth", [50, 500, 900])
+async def test_deep_nesting_is_refused_by_name_not_a_500(
+    client: httpx.AsyncClient, depth: int
+) -> None:
+    """JSON nested shallower than the parser's own limit, but deeper than Python recursion
+    allows for echoing it back as a refused field's `input`."""
+    nested = b'{"a":' * depth + b"1" + b"}" * depth
+    train = b'{"dataset_name": "iris", "algorithm": "random_forest", "model_name": "m", '
+    for path, body, loc in (
+        ("/api/v1/keys", b'{"name": "k", "scopes": ["read"], "x": ' + nested + b"}", ["body", "x"]),
+        ("/train", train + b'"hyperparameters": {"max_depth": ' + nested + b"}}", ["body"]),
+    ):
+        response = await client.post(path, content=body, headers=ADMIN | JSON)
+        assert response.status_code == 422, (path, response.text[:300])
+        assert any(error["loc"][: len(loc)] == loc for error in response.json()["detail"]), path
+        assert len(response.content) < 64 * 1024  # the echo is bounded, not the whole input
+
+
+async def test_nesting_beyond_the_parser_is_a_400(client: httpx.AsyncClient) -> None:
+    nested = b"[" * 5000 + b"]" * 5000
+    response = await client.post("/api/v1/keys", content=nested, headers=ADMIN | JSON)
+    assert response.status_code == 400
+    assert "parsing the body" in response.json()["detail"]

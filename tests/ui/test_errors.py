@@ -109,3 +109,22 @@ async def test_an_unexpected_error_is_a_page_not_a_bare_500(settings: Settings) 
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("text/html")
     assert "something went wrong on the server" in response.text
+
+
+async def test_a_deeply_nested_hyperparameter_is_a_field_error(
+    scoped_keys: dict[str, str], browser: httpx.AsyncClient
+) -> None:
+    """A text box's value is read as JSON; nesting deeper than the parser recurses is refused
+    beside its field like any other bad value, not a 500."""
+    await sign_in(browser, scoped_keys["train"])
+    token = csrf_token(await browser.get("/ui/train"))
+    form = {
+        "csrf_token": token,
+        "dataset_name": "iris",
+        "algorithm": "random_forest",
+        "model_name": "nested",
+        "hp.random_forest.max_depth": "[" * 100_000 + "]" * 100_000,
+    }
+    response = await browser.post("/ui/train", data=form)
+    assert response.status_code == 422, response.text[:300]
+    assert "see the messages beside the fields" in response.text

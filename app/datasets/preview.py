@@ -12,15 +12,25 @@ from typing import Any
 import pyarrow as pa
 
 PREVIEW_ROWS = 20
+CELL_CHARACTERS = 100
 
 
 def _plain(value: Any) -> Any:
-    """A value MongoDB and FerretDB both store: no NaN or infinity, no bytes or dates."""
+    """A value MongoDB and FerretDB both store: no NaN or infinity, no integer past int64, no
+    bytes or dates, no text longer than CELL_CHARACTERS."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+        return str(value)  # past int64 (a uint64 id): BSON holds no such integer
+    if value is None or isinstance(value, bool | int | float):
         return value
-    return str(value)
+    return _shortened(str(value))
+
+
+def _shortened(text: str) -> str:
+    """A cell cut to CELL_CHARACTERS: a file may hold a cell of megabytes, and the preview
+    (20 rows of up to DATASET_MAX_COLUMNS cells) must fit the version's document."""
+    return text if len(text) <= CELL_CHARACTERS else text[: CELL_CHARACTERS - 1] + "…"
 
 
 def stored_preview(table: pa.Table, rows: int = PREVIEW_ROWS) -> dict[str, Any]:

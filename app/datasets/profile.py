@@ -13,6 +13,7 @@ are dropped (and counted); a target that cannot be learned from is refused. A ta
 target (new rows for a batch prediction) is profiled the same way, with no task.
 """
 
+import math
 import re
 from typing import Any
 
@@ -23,6 +24,7 @@ from app.datasets.reading import IngestFailed, check_target
 from app.training.pipeline import MAX_CATEGORIES
 from app.training.tasks import Task
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_CLASSES_FROM_INTEGERS = 20
 HIGH_CARDINALITY = 1000
 IDENTIFIER_SHARE = 0.95
@@ -51,7 +53,25 @@ def column_type(column: pa.ChunkedArray) -> str | None:
 def _summary(column: pa.ChunkedArray) -> dict[str, Any]:
     bounds = pc.min_max(column)
     mean = pc.mean(column).as_py()
-    return {"min": bounds["min"].as_py(), "mean": mean, "max": bounds["max"].as_py()}
+    values = {"min": bounds["min"].as_py(), "mean": mean, "max": bounds["max"].as_py()}
+    return {key: _storable(value) for key, value in values.items()}
+
+
+def _storable(value: Any) -> Any:
+    """A summary number BSON holds: an infinite mean is none, an integer past int64 (uint64
+    ids) a float. Else the profile's write fails and the version stays `ingesting`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        return float(value)
+    return value
+
+
+def _infinite(column: pa.ChunkedArray) -> int:
+    """Rows holding inf or -inf (`inf`, `1e400` in a CSV), which no estimator takes."""
+    if not pa.types.is_floating(column.type):
+        return 0
+    return int(pc.sum(pc.is_inf(column)).as_py() or 0)
 
 
 def _exclusion(
@@ -65,6 +85,11 @@ def _exclusion(
         return f"type {column.type} is not numeric, boolean or text"
     if (constant := _constant(column, distinct)) is not None:
         return constant
+    if kind == "numeric" and (infinite := _infinite(column)):
+        return (
+            f"infinite values on {infinite} rows (inf): estimators cannot take them; write a "
+            "number, or an empty field when missing"
+        )
     if kind == "numeric":
         return _integer_identifier(name, column, present)
     if kind == "categorical" and distinct is not None:
@@ -119,7 +144,7 @@ def _numbers_as_text(column: pa.ChunkedArray, distinct: int) -> str | None:
     if pc.sum(pc.match_substring_regex(values, NUMBER_LIKE)).as_py() < NUMBERS_SHARE * len(values):
         return None
     odd = values.filter(pc.invert(pc.match_substring_regex(values, PLAIN_NUMBER)))
-    shown = ", ".join(repr(value) for value in odd.slice(0, 3).to_pylist())
+    shown = ", ".join(f"{value!r:.40}" for value in odd.slice(0, 3).to_pylist())
     return (
         "numbers written as text"
         + (f" (values such as {shown})" if shown else "")
@@ -199,6 +224,12 @@ def regression_target(table: pa.Table, target: str) -> tuple[pa.Table, dict[str,
     if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
         raise IngestFailed(
             f"regression needs a numeric target; {target!r} is {column.type}", column=target
+        )
+    if infinite := _infinite(column):
+        raise IngestFailed(
+            f"target column {target!r} holds infinite values (inf) on {infinite} rows; "
+            "a regression target must be finite numbers",
+            column=target,
         )
     summary = _summary(column)
     if summary["min"] == summary["max"]:

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 PARQUET_MAGIC = b"PAR1"
+QUOTE, NEWLINE = b'"', b"\n"
+MAX_BLOCK = (1 << 31) - 1  # the largest block pyarrow's CSV reader takes
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
 CHUNK = 1 << 20
 HEADER_BYTES = 1 << 20
@@ -71,21 +74,36 @@ def file_format(head: bytes) -> str:
     return "parquet" if head.startswith(PARQUET_MAGIC) else "csv"
 
 
-def check_utf8(path: Path) -> None:
-    """Refuse a file that is not UTF-8 text, naming the line of the first bad byte."""
+def line_ends(data: bytes, quoted: bool) -> tuple[int, bool]:
+    """Line ends in `data` outside quoted fields, and whether `data` ends inside one (a quote
+    toggles, so an escaped `""` toggles twice)."""
+    if QUOTE not in data:
+        return (0 if quoted else data.count(NEWLINE)), quoted
+    parts = data.split(QUOTE)
+    outside = b"".join(parts[1 if quoted else 0 :: 2])
+    return outside.count(NEWLINE), quoted ^ (len(parts) % 2 == 0)
+
+
+def check_utf8(path: Path) -> bool:
+    """Refuse a file that is not UTF-8 text, naming the line of the first bad byte. Returns
+    whether a quoted field holds a line break, which the parser must then be told of."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
+    line, quoted, broken = 1, False, False
     with path.open("rb") as stream:
         while chunk := stream.read(CHUNK):
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 raise not_utf8(chunk, exc, line) from None
-            line += chunk.count(b"\n")
+            ends = chunk.count(NEWLINE)
+            outside, quoted = line_ends(chunk, quoted)
+            broken = broken or outside < ends
+            line += ends
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise IngestFailed("the file ends inside a UTF-8 character", row=line) from None
+    return broken
 
 
 def not_utf8(chunk: bytes, exc: UnicodeDecodeError, line: int) -> IngestFailed:
@@ -152,25 +170,41 @@ def csv_header(path: Path) -> list[str]:
 
 
 def read_csv(path: Path, limits: Limits) -> pa.Table:
-    check_utf8(path)
+    """Parse the file with pyarrow. Line breaks inside quoted fields need the parser told
+    (else a file over one block splits a row at a block's edge and reads as ragged), and a
+    row longer than a block needs a block that holds it; both cost speed, so only files that
+    need them get them."""
+    parse = pcsv.ParseOptions(newlines_in_values=check_utf8(path))
     check_columns(csv_header(path), limits)
+    try:
+        return _parse(path, parse, pcsv.ReadOptions())
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc):
+            raise IngestFailed(f"the file cannot be read as CSV: {exc}") from None
+    whole = pcsv.ReadOptions(block_size=min(path.stat().st_size + 1, MAX_BLOCK))
+    try:
+        return _parse(path, parse, whole)
+    except pa.ArrowInvalid as exc:
+        raise IngestFailed(f"the file cannot be read as CSV: {exc}") from None
+
+
+def _parse(path: Path, parse: pcsv.ParseOptions, read: pcsv.ReadOptions) -> pa.Table:
     ragged: list[pcsv.InvalidRow] = []
 
     def invalid(row: pcsv.InvalidRow) -> str:
         ragged.append(row)
         return "skip"
 
-    options = pcsv.ParseOptions(invalid_row_handler=invalid)
-    try:
-        table = pcsv.read_csv(path, parse_options=options, convert_options=CONVERT)
-    except pa.ArrowInvalid as exc:
-        raise IngestFailed(f"the file cannot be read as CSV: {exc}") from None
+    options = pcsv.ParseOptions(
+        newlines_in_values=parse.newlines_in_values, invalid_row_handler=invalid
+    )
+    table = pcsv.read_csv(path, read_options=read, parse_options=options, convert_options=CONVERT)
     if ragged:
-        raise _ragged(path)
+        raise _ragged(path, parse, read)
     return table
 
 
-def _ragged(path: Path) -> IngestFailed:
+def _ragged(path: Path, parse: pcsv.ParseOptions, read: pcsv.ReadOptions) -> IngestFailed:
     """Read again on one thread, which numbers the rows, to name the first ragged one."""
     found: list[pcsv.InvalidRow] = []
 
@@ -178,9 +212,12 @@ def _ragged(path: Path) -> IngestFailed:
         found.append(row)
         return "error"
 
-    options = pcsv.ParseOptions(invalid_row_handler=invalid)
+    options = pcsv.ParseOptions(
+        newlines_in_values=parse.newlines_in_values, invalid_row_handler=invalid
+    )
+    single = pcsv.ReadOptions(use_threads=False, block_size=read.block_size)
     with contextlib.suppress(pa.ArrowInvalid):
-        pcsv.read_csv(path, parse_options=options, read_options=pcsv.ReadOptions(use_threads=False))
+        pcsv.read_csv(path, parse_options=options, read_options=single)
     row = found[0] if found else None
     if row is None:
         return IngestFailed("rows have different numbers of fields")
@@ -222,14 +259,17 @@ def read_parquet(path: Path, limits: Limits) -> pa.Table:
 def plain_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """The column as the profile, the normalised copy and a model take it: a dictionary
     (pandas' category dtype) as its values, float16 as float32 and decimals as float64, which
-    pyarrow's kernels, pandas and scikit-learn all handle."""
+    pyarrow's kernels, pandas and scikit-learn all handle; and NaN (which Arrow writers store
+    apart from null) as null, missing as pandas takes it, counted and dropped as such."""
     kind = column.type
     if pa.types.is_dictionary(kind):
         return plain_column(column.cast(kind.value_type))
     if pa.types.is_float16(kind):
-        return column.cast(pa.float32())
+        return plain_column(column.cast(pa.float32()))
     if pa.types.is_decimal(kind):
         return column.cast(pa.float64())
+    if pa.types.is_floating(kind) and pc.any(pc.is_nan(column)).as_py():
+        return pc.if_else(pc.is_nan(column), pa.scalar(None, kind), column)
     return column
 
 

@@ -35,7 +35,9 @@ from gridfs import AsyncGridFSBucket
 
 from app.datasets.exceptions import UploadRefused
 from app.datasets.reading import (
+    NEWLINE,
     PARQUET_MAGIC,
+    QUOTE,
     IngestFailed,
     Limits,
     OverLimit,
@@ -45,10 +47,10 @@ from app.datasets.reading import (
     check_target,
     data_columns,
     header_names,
+    line_ends,
     not_utf8,
 )
 
-QUOTE, NEWLINE = b'"', b"\n"
 FOOTER_MAX_BYTES = 16 << 20  # a wide file with many row groups has a footer of a few MiB
 TARGET = ("query", "target")
 
@@ -94,15 +96,6 @@ def parse_header(raw: bytes) -> list[str]:
         raise UploadRefused(422, "the first line is empty; a CSV file starts with its header")
     with refused_at_upload():
         return header_names(text)
-
-
-def line_ends(data: bytes, quoted: bool) -> tuple[int, bool]:
-    """Line ends in `data` outside quoted fields, and whether `data` ends inside one."""
-    if QUOTE not in data:
-        return (0 if quoted else data.count(NEWLINE)), quoted
-    parts = data.split(QUOTE)
-    outside = b"".join(parts[1 if quoted else 0 :: 2])
-    return outside.count(NEWLINE), quoted ^ (len(parts) % 2 == 0)
 
 
 class CsvScreen:

@@ -196,3 +196,78 @@ async def test_columns_nothing_can_be_learned_from_are_excluded_with_their_reaso
     model = await model_of(client, "messy", "gradient_boosting")
     raw = pd.read_csv(io.BytesIO(payload))
     assert np.mean(model.predict(raw) == raw["label"]) > 0.8
+
+
+async def test_line_breaks_in_quoted_fields_of_a_file_over_one_parser_block(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    """pyarrow reads a CSV in blocks of 1 MiB; a row whose quoted field holds a line break
+    must not be split at a block's edge (it was: `line 26905 has 2 fields`)."""
+    rows = 40_000
+    frame = pd.DataFrame(
+        {
+            "x": np.arange(rows) % 97,
+            "note": [f"line {i % 50}" + '\nmore, "quoted"' * 8 for i in range(rows)],
+            "label": np.where(np.arange(rows) % 97 > 40, "hi", "lo"),
+        }
+    )
+    payload = csv_bytes(frame)
+    assert len(payload) > 3 << 20  # several blocks, each likely to end inside a field
+    version = await ingested(client, "multiline", "label", payload)
+    assert version["status"] == "ready", version["error"]
+    assert version["n_samples"] == rows
+    preview = await client.get("/datasets/multiline/versions/1/preview", params={"rows": 1})
+    assert preview.json()["rows"][0]["note"] == frame["note"][0][:99] + "…"  # cut to 100
+
+
+async def test_a_row_longer_than_a_parser_block_is_read_and_previewed_short(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    frame = table()
+    frame.loc[0, "colour"] = "z" * (3 << 20)  # one cell of 3 MiB
+    version = await ingested(client, "long-row", "label", csv_bytes(frame))
+    assert version["status"] == "ready", version["error"]
+    assert version["n_samples"] == len(frame)
+    preview = await client.get("/datasets/long-row/versions/1/preview", params={"rows": 1})
+    cell = preview.json()["rows"][0]["colour"]
+    assert cell.startswith("zzz") and cell.endswith("…") and len(cell) <= 100
+
+
+async def test_numbers_the_store_cannot_hold_end_the_ingest(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    """Infinity, NaN (apart from null, as Arrow writers store it) and integers past int64
+    made the profile's write fail, and the version stayed `ingesting` for ever."""
+    frame = table()
+    rows = len(frame)
+    arrow = pa.table(
+        {
+            "x": pa.array(
+                np.where(np.arange(rows) % 6 == 0, np.nan, frame["x"]), from_pandas=False
+            ),
+            "ratio": pa.array(np.where(np.arange(rows) % 10 == 0, np.inf, frame["x"])),
+            "serial": pa.array(np.arange(rows, dtype="uint64") * 3 + 2**63 + 5),
+            "colour": pa.array(frame["colour"]),
+            "label": pa.array(frame["label"]),
+            "amount": pa.array(
+                np.where(np.arange(rows) % 5 == 0, np.nan, frame["x"] * 3), from_pandas=False
+            ),
+        }
+    )
+    version = await ingested(client, "unstorable", "label", parquet_of(arrow))
+    assert version["status"] == "ready", version["error"]
+    columns = {c["name"]: c for c in version["columns"]}
+    assert columns["x"]["missing"] == len(range(0, rows, 6))  # NaN is missing
+    assert "infinite values on 15 rows" in columns["ratio"]["reason"]
+    assert columns["serial"]["min"] == float(2**63 + 5)
+    preview = await client.get("/datasets/unstorable/versions/1/preview", params={"rows": 1})
+    assert preview.json()["rows"][0]["serial"] == str(2**63 + 5)
+    model = await model_of(client, "unstorable", "random_forest")
+    raw = pd.read_parquet(io.BytesIO(parquet_of(arrow)))
+    assert np.mean(model.predict(raw) == raw["label"]) > 0.7
+    regression = await ingested(client, "nan-target", "amount", parquet_of(arrow))
+    assert regression["status"] == "ready", regression["error"]
+    assert regression["rows_dropped"] == len(range(0, rows, 5))  # a NaN target is missing
+    infinite = await ingested(client, "inf-target", "ratio", parquet_of(arrow), task="regression")
+    assert infinite["status"] == "failed" and infinite["error"]["column"] == "ratio"
+    assert "infinite values" in infinite["error"]["message"]

@@ -24,6 +24,9 @@ from app.training.fitting import feature_frame
 from tensorfleet.schemas.batch import PREDICTION_COLUMN, PROBABILITY_PREFIX, OutputFormat
 
 MEDIA_TYPES: dict[str, str] = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+# A text cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV
+# injection"); ids and class labels come from uploaded data, so any user could plant one.
+FORMULA_START = r"^[=+\-@\t\r]"
 
 
 class PredictionFailed(Exception):
@@ -69,6 +72,18 @@ def model_input_frame(batch: pa.RecordBatch, plan: BatchPlan) -> Any:
     return feature_frame(pa.table(arrays, names=names), names)
 
 
+def text_cells(table: pa.Table) -> pa.Table:
+    """The table with every text cell that would run as a formula behind an apostrophe, which
+    spreadsheets show as text (for CSV only: Parquet readers take values, not formulas)."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            column = table.column(index)
+            formula = pc.fill_null(pc.match_substring_regex(column, FORMULA_START), False)
+            quoted = pc.binary_join_element_wise("'", column, "")
+            table = table.set_column(index, field, pc.if_else(formula, quoted, column))
+    return table
+
+
 def _numbers(values: Any) -> pa.Array:
     values = np.asarray(values, dtype=np.float64)
     return pa.array(np.where(np.isfinite(values), values, np.nan), from_pandas=True)
@@ -94,6 +109,7 @@ class ChunkPredictor:
             else pcsv.CSVWriter(self.sink, self.schema)
         )
         self.rows_done = 0
+        self.csv = fmt == "csv"
 
     def _schema(self) -> pa.Schema:
         fields = []
@@ -131,7 +147,8 @@ class ChunkPredictor:
         batch = next(self.batches, None)
         if batch is None:
             return None
-        self.writer.write_table(self.predict(batch))
+        table = self.predict(batch)
+        self.writer.write_table(text_cells(table) if self.csv else table)
         self.rows_done += batch.num_rows
         return self.sink.take(), batch.num_rows
 

@@ -339,6 +339,28 @@ def test_api_hpa_ingress_and_service_monitors(render: Render) -> None:
         assert any(p["name"] == port for s in services for p in s["spec"]["ports"])
 
 
+def test_an_ingress_host_given_alone_routes_everything_to_the_api(render: Render) -> None:
+    """`--set api.ingress.hosts[0].host=...` replaces the default host list with one that has
+    no paths: it still renders (paths default to /, pathTypes to Prefix), with TLS as given."""
+    manifests = render(
+        None,
+        "api.ingress.enabled=true",
+        "api.ingress.className=nginx",
+        "api.ingress.hosts[0].host=ml.example.com",
+        "api.ingress.hosts[1].host=ml2.example.com",
+        "api.ingress.hosts[1].paths[0].path=/v2",
+        "api.ingress.tls[0].secretName=ml-tls",
+        "api.ingress.tls[0].hosts[0]=ml.example.com",
+    )
+    spec = one(manifests, "Ingress", API)["spec"]
+    routes = {
+        r["host"]: [(p["path"], p["pathType"]) for p in r["http"]["paths"]] for r in spec["rules"]
+    }
+    assert routes == {"ml.example.com": [("/", "Prefix")], "ml2.example.com": [("/v2", "Prefix")]}
+    assert spec["ingressClassName"] == "nginx"
+    assert spec["tls"] == [{"secretName": "ml-tls", "hosts": ["ml.example.com"]}]
+
+
 def test_pods_carry_prometheus_scrape_annotations(render: Render) -> None:
     manifests = render()
     for name, port in ((API, "8000"), (WORKER, "9100")):

@@ -29,6 +29,8 @@ MAX_CLASSES_FROM_INTEGERS = 20
 HIGH_CARDINALITY = 1000
 IDENTIFIER_SHARE = 0.95
 MIN_ROWS_PER_CLASS = 2
+MAX_CLASSES = 200
+MAX_LABEL_CHARACTERS = 200
 # An identifier's name: `id`, `row_id`, `order-key`, `index`; or camelCase `CustomerId`, `userID`.
 ID_NAME = re.compile(r"(?i:(?:^|[\s_.-])(?:id|key|index)$)|[a-z](?:Id|ID)$")
 # Text that reads as a number to a person: a sign or currency, digits with separators, a %.
@@ -183,6 +185,12 @@ def infer_task(column: pa.ChunkedArray) -> Task:
 
 def drop_missing_target(table: pa.Table, target: str) -> tuple[pa.Table, int]:
     check_target(table.column_names, target)
+    if column_type(table[target]) is None:
+        raise IngestFailed(
+            f"target column {target!r} is of type {table[target].type}; a target is numbers, "
+            "booleans or text",
+            column=target,
+        )
     missing = table[target].null_count
     if missing:
         table = table.filter(pc.is_valid(table[target]))
@@ -198,20 +206,41 @@ def classification_target(table: pa.Table, target: str) -> tuple[pa.Table, dict[
         ((str(row["values"]), int(row["counts"])) for row in pc.value_counts(labels).to_pylist()),
         key=lambda item: item[0],
     )
+    check_classes(target, counts)
     if len(counts) < 2:
         raise IngestFailed(
-            f"target column {target!r} has one value ({counts[0][0]!r}); nothing to learn",
+            f"target column {target!r} has one value ({counts[0][0]!r:.60}); nothing to learn",
             column=target,
         )
     label, count = min(counts, key=lambda item: item[1])
     if count < MIN_ROWS_PER_CLASS:
         raise IngestFailed(
-            f"class {label!r} of target {target!r} has {count} row; each class needs at least "
+            f"class {label!r:.60} of target {target!r} has {count} row; each class needs at least "
             f"{MIN_ROWS_PER_CLASS} to be split into training and test rows",
             column=target,
         )
     table = table.set_column(table.column_names.index(target), target, labels)
     return table, {"classes": [c for c, _ in counts], "class_counts": _counts(counts)}
+
+
+def check_classes(target: str, counts: list[tuple[str, int]]) -> None:
+    """Classes a model can be trained on and stored with: their labels sit in the dataset's,
+    the job's and the model's documents, and the confusion matrix has one cell per pair, so
+    thousands of classes (a text column with a distinct value per few rows, or a number that
+    should be regressed) or long labels outgrow a document and the fit's memory."""
+    if len(counts) > MAX_CLASSES:
+        raise IngestFailed(
+            f"target column {target!r} has {len(counts)} classes; at most {MAX_CLASSES} can be "
+            "learned (a number to predict? upload with task=regression)",
+            column=target,
+        )
+    label = max((label for label, _ in counts), key=len, default="")
+    if len(label) > MAX_LABEL_CHARACTERS:
+        raise IngestFailed(
+            f"class {label[:40]!r}... of target {target!r} is {len(label)} characters long; "
+            f"a class label may have at most {MAX_LABEL_CHARACTERS}",
+            column=target,
+        )
 
 
 def _counts(counts: list[tuple[str, int]]) -> list[dict[str, Any]]:

@@ -271,3 +271,33 @@ async def test_numbers_the_store_cannot_hold_end_the_ingest(
     infinite = await ingested(client, "inf-target", "ratio", parquet_of(arrow), task="regression")
     assert infinite["status"] == "failed" and infinite["error"]["column"] == "ratio"
     assert "infinite values" in infinite["error"]["message"]
+
+
+def target_table(kind: str) -> pa.Table:
+    rows = 402
+    x = pa.array(np.arange(rows, dtype="float64"))
+    if kind == "classes":  # 201 classes of two rows: an id-like text, or a number to regress
+        return pa.table({"x": x, "y": pa.array([f"c{i // 2}" for i in range(rows)])})
+    if kind == "label":
+        long = "a very long label " * 12
+        return pa.table({"x": x, "y": pa.array([long if i % 2 else "short" for i in range(rows)])})
+    return pa.table({"x": x, "y": pa.array([[i % 2] for i in range(rows)])})
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("classes", "has 201 classes; at most 200"),
+        ("label", "is 216 characters long"),
+        ("nested", "is of type list<element: int64>"),
+    ],
+)
+async def test_a_target_no_model_can_be_stored_for_fails_the_version_naming_it(
+    client: httpx.AsyncClient, worker: Worker, kind: str, words: str
+) -> None:
+    """Every class label is kept in the dataset's, the job's and the model's documents and
+    the confusion matrix has a cell per pair of classes: thousands of classes, or labels of
+    any length, would pass MongoDB's 16 MB document limit."""
+    version = await ingested(client, f"target-{kind}", "y", parquet_of(target_table(kind)))
+    assert version["status"] == "failed"
+    assert version["error"]["column"] == "y" and words in version["error"]["message"]

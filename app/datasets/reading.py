@@ -23,6 +23,15 @@ PARQUET_MAGIC = b"PAR1"
 QUOTE, NEWLINE = b'"', b"\n"
 MAX_BLOCK = (1 << 31) - 1  # the largest block pyarrow's CSV reader takes
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
+# Files users upload for a table that are neither, by their first bytes.
+OTHER_FORMATS = {
+    b"PK\x03\x04": "a zip archive (an Excel .xlsx workbook is one)",
+    b"\xd0\xcf\x11\xe0": "an Excel .xls workbook",
+    b"\x1f\x8b": "gzip-compressed",
+    b"\xff\xfe": "UTF-16 text",
+    b"\xfe\xff": "UTF-16 text",
+}
+HEAD_BYTES = 4
 CHUNK = 1 << 20
 HEADER_BYTES = 1 << 20
 # The markers pandas.read_csv reads as missing by default (pandas' STR_NA_VALUES, which a test
@@ -90,11 +99,13 @@ def check_utf8(path: Path) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
     line, quoted, broken = 1, False, False
     with path.open("rb") as stream:
+        head = stream.read(HEAD_BYTES)
+        stream.seek(0)
         while chunk := stream.read(CHUNK):
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                raise not_utf8(chunk, exc, line) from None
+                raise not_utf8(chunk, exc, line, head) from None
             ends = chunk.count(NEWLINE)
             outside, quoted = line_ends(chunk, quoted)
             broken = broken or outside < ends
@@ -106,13 +117,20 @@ def check_utf8(path: Path) -> bool:
     return broken
 
 
-def not_utf8(chunk: bytes, exc: UnicodeDecodeError, line: int) -> IngestFailed:
-    """The refusal of the first byte that is not UTF-8; `line` is the chunk's first line."""
+def not_utf8(chunk: bytes, exc: UnicodeDecodeError, line: int, head: bytes) -> IngestFailed:
+    """The refusal of the first byte that is not UTF-8; `line` is the chunk's first line and
+    `head` the file's first bytes, which name what a common binary file is."""
+    for magic, what in OTHER_FORMATS.items():
+        if head.startswith(magic):
+            return IngestFailed(
+                f"the file is {what}, not CSV or Parquet; save or export it as CSV UTF-8 "
+                "(comma-separated) or as Parquet"
+            )
     line += chunk.count(b"\n", 0, exc.start)
     byte = chunk[exc.start] if exc.start < len(chunk) else 0
     return IngestFailed(
         f"the file is neither Parquet nor UTF-8 text (CSV): byte 0x{byte:02x} on line {line} "
-        "is not UTF-8; save it as UTF-8 CSV",
+        "is not UTF-8 (Latin-1 or Windows-1252, as Excel saves plain CSV?); save it as CSV UTF-8",
         row=line,
     )
 
@@ -126,8 +144,9 @@ def check_columns(names: list[str], limits: Limits) -> None:
         )
     for number, name in enumerate(names, start=1):
         if not name.strip():
-            last = " (a separator at the end of the header line?)" if number == len(names) else ""
-            raise IngestFailed(f"column {number} has an empty name{last}", column=name)
+            raise IngestFailed(
+                f"column {number} has an empty name{_unnamed(number, names)}", column=name
+            )
         if len(name) > limits.max_column_name_length:
             raise IngestFailed(
                 f"column name {name[:40]!r}... is {len(name)} characters long; the limit is "
@@ -137,6 +156,15 @@ def check_columns(names: list[str], limits: Limits) -> None:
     duplicates = [name for name, count in Counter(names).items() if count > 1]
     if duplicates:
         raise IngestFailed(f"duplicate column name {duplicates[0]!r}", column=duplicates[0])
+
+
+def _unnamed(number: int, names: list[str]) -> str:
+    """Where an unnamed column most likely comes from."""
+    if number == len(names):
+        return " (a separator at the end of the header line?)"
+    if number == 1:
+        return " (a DataFrame's index, as to_csv writes it? write it with index=False)"
+    return ""
 
 
 def check_target(names: list[str], target: str) -> None:

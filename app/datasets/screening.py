@@ -35,6 +35,7 @@ from gridfs import AsyncGridFSBucket
 
 from app.datasets.exceptions import UploadRefused
 from app.datasets.reading import (
+    HEAD_BYTES,
     NEWLINE,
     PARQUET_MAGIC,
     QUOTE,
@@ -108,8 +109,14 @@ class CsvScreen:
         self.header: bytes | None = b""  # the header so far; None once checked
         self.rows, self.quoted = 0, False
         self.has_rows = self.open_line = False
+        self.head = b""  # the file's first bytes, to name a binary format
+
+    def _keep_head(self, chunk: bytes) -> None:
+        if len(self.head) < HEAD_BYTES:
+            self.head += chunk[: HEAD_BYTES - len(self.head)]
 
     def take(self, chunk: bytes) -> None:
+        self._keep_head(chunk)
         self._check_text(chunk)
         if self.header is not None:
             chunk = self._take_header(chunk)
@@ -131,7 +138,7 @@ class CsvScreen:
         try:
             self.decoder.decode(chunk)
         except UnicodeDecodeError as exc:
-            raise UploadRefused(415, not_utf8(chunk, exc, self.line).message) from None
+            raise UploadRefused(415, not_utf8(chunk, exc, self.line, self.head).message) from None
         if (nul := chunk.find(b"\x00")) >= 0:
             line = self.line + chunk.count(NEWLINE, 0, nul)
             raise UploadRefused(

@@ -5,7 +5,9 @@ as a dataset whose features are what a model can learn from, or as a refusal nam
 problem; and the downloaded model takes the rows as pandas reads the same file."""
 
 import decimal
+import gzip
 import io
+import zipfile
 
 import httpx
 import joblib
@@ -301,3 +303,43 @@ async def test_a_target_no_model_can_be_stored_for_fails_the_version_naming_it(
     version = await ingested(client, f"target-{kind}", "y", parquet_of(target_table(kind)))
     assert version["status"] == "failed"
     assert version["error"]["column"] == "y" and words in version["error"]["message"]
+
+
+def zipped(payload: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", payload * 50)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("xlsx", "a zip archive (an Excel .xlsx workbook is one)"),
+        ("gzip", "gzip-compressed"),
+        ("utf16", "UTF-16 text"),
+        ("cp1252", "line 2 is not UTF-8 (Latin-1 or Windows-1252"),
+    ],
+)
+async def test_a_file_of_another_format_is_refused_naming_it(
+    client: httpx.AsyncClient, kind: str, words: str
+) -> None:
+    text = table().assign(
+        colour=lambda f: f["colour"].map({"red": "rouge", "green": "vert", "blue": "bleu"})
+    )
+    text = text.assign(colour=text["colour"] + "é").to_csv(index=False)
+    payload = {
+        "xlsx": lambda: zipped(text.encode()),
+        "gzip": lambda: gzip.compress(text.encode()),
+        "utf16": lambda: text.encode("utf-16"),
+        "cp1252": lambda: text.encode("cp1252"),
+    }[kind]()
+    refused = await upload(client, f"format-{kind}", "label", payload)
+    assert refused.status_code == 415, refused.text
+    assert words in refused.json()["detail"]
+
+
+async def test_an_index_written_by_to_csv_is_named(client: httpx.AsyncClient) -> None:
+    refused = await upload(client, "with-index", "label", table().to_csv().encode())
+    assert refused.status_code == 422
+    assert "column 1 has an empty name (a DataFrame's index" in refused.json()["detail"][0]["msg"]

@@ -6,7 +6,6 @@ body streamed to the same service as POST /datasets: the session cookie is scope
 the page's script posts here with the CSRF token in a header instead of reaching the JSON route.
 """
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
@@ -89,10 +88,7 @@ async def version_live(
 
 
 def header_token_matches(request: Request) -> bool:
-    sent, kept = request.headers.get(CSRF_HEADER, ""), request.cookies.get(csrf.COOKIE, "")
-    if len(kept) != csrf.TOKEN_LENGTH:
-        return False
-    return hmac.compare_digest(sent.encode(), kept.encode())
+    return csrf.sent_token_matches(request, request.headers.get(CSRF_HEADER, ""))
 
 
 @router.post(UPLOAD_PATH.removeprefix(router.prefix))

@@ -75,16 +75,16 @@ def render(
     principal: Principal | None,
     status_code: int = 200,
 ) -> Response:
-    token = csrf.token(request)
+    kept = csrf.secret(request)
     scope = principal.scope if principal else None
     context = context | {
         "principal": principal,
         "auth_enabled": request.state.guard.enabled,
         "can_train": scope is not None and scope.includes(Scope.train),
         "can_delete": scope is not None and scope.includes(Scope.admin),
-        "csrf_token": token,
+        "csrf_token": csrf.form_token(request, kept),
     }
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
     response.headers.update(PAGE_HEADERS)
-    csrf.remember(request, response, token)
+    csrf.remember(request, response, kept)
     return response

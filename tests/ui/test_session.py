@@ -2,7 +2,7 @@
 
 import httpx
 
-from tests.samples import ADMIN
+from tests.samples import ADMIN, MakeModel
 from tests.ui.forms import create_key, csrf_token, sign_in
 
 
@@ -92,3 +92,30 @@ async def test_pages_cannot_be_framed_or_load_other_sites_code(
     policy = page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy
     assert page.headers["x-frame-options"] == "DENY"
+
+
+async def test_a_planted_csrf_cookie_does_not_let_another_site_post(
+    app, browser: httpx.AsyncClient, scoped_keys: dict[str, str], make_model: MakeModel
+) -> None:
+    """Session fixation of the CSRF token: whoever can set a cookie for this host (a sibling
+    subdomain, plain HTTP on the path) plants a token they know. The form's token is derived
+    from the cookie and the session it serves, so knowing the cookie is not enough."""
+    planted = "p" * 43
+    transport = httpx.ASGITransport(app=app.state.asgi)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as attacker:
+        attacker.cookies.set("tf_csrf", planted, domain="testserver.local", path="/ui")
+        attackers_form = csrf_token(await attacker.get("/ui/sign-in"))  # its own page's token
+    await sign_in(browser, scoped_keys["admin"])
+    model = await make_model(name="fixated")
+    browser.cookies.set("tf_csrf", planted, domain="testserver.local", path="/ui")  # replaced
+    for forged in (planted, attackers_form):
+        response = await browser.post(
+            f"/ui/models/{model['_id']}/delete", data={"csrf_token": forged}
+        )
+        assert response.status_code == 403, response.text[:200]
+    page = await browser.get(f"/ui/models/{model['_id']}/delete")
+    assert page.status_code == 200  # the model is still there, and the page's own token works
+    deleted = await browser.post(
+        f"/ui/models/{model['_id']}/delete", data={"csrf_token": csrf_token(page)}
+    )
+    assert deleted.status_code == 303, deleted.text[:200]

@@ -286,12 +286,15 @@ def read_parquet(path: Path, limits: Limits) -> pa.Table:
 
 def plain_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """The column as the profile, the normalised copy and a model take it: a dictionary
-    (pandas' category dtype) as its values, float16 as float32 and decimals as float64, which
-    pyarrow's kernels, pandas and scikit-learn all handle; and NaN (which Arrow writers store
-    apart from null) as null, missing as pandas takes it, counted and dropped as such."""
+    (pandas' category dtype) as its values, text views (Polars') as text, float16 as float32
+    and decimals as float64, which pyarrow's kernels, pandas and scikit-learn all handle; and
+    NaN (which Arrow writers store apart from null) as null, missing as pandas takes it,
+    counted and dropped as such."""
     kind = column.type
     if pa.types.is_dictionary(kind):
         return plain_column(column.cast(kind.value_type))
+    if pa.types.is_string_view(kind):  # what Polars writes for text
+        return column.cast(pa.large_string())
     if pa.types.is_float16(kind):
         return plain_column(column.cast(pa.float32()))
     if pa.types.is_decimal(kind):

@@ -59,6 +59,7 @@ async def test_parquet_column_types_pandas_and_arrow_write_are_read(
             "small": pa.array((frame["x"] % 100).astype("int8")),
             "big": pa.array((frame["x"] * 1000).astype("uint64")),
             "colour": pa.array(frame["colour"]).dictionary_encode(),
+            "shade": pa.array(frame["colour"].str.upper(), pa.string_view()),  # Polars' text
             "seen": pa.array(
                 pd.date_range("2024-01-01", periods=rows, freq="h", tz="Europe/Paris")
             ),
@@ -76,6 +77,7 @@ async def test_parquet_column_types_pandas_and_arrow_write_are_read(
         "small": ("numeric", False),
         "big": ("numeric", False),
         "colour": ("categorical", False),
+        "shade": ("categorical", False),
         "seen": ("unsupported", True),
         "tags": ("unsupported", True),
         "member": ("boolean", False),

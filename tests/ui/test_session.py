@@ -1,7 +1,11 @@
 """Signing in, the cookies' flags, CSRF refusals and what each scope may do, over plain HTTP."""
 
-import httpx
+import re
 
+import httpx
+import pytest
+
+from app.ui import datasets, jobs, models, pages, predict, session, train, tuning
 from tests.samples import ADMIN, MakeModel
 from tests.ui.forms import create_key, csrf_token, sign_in
 
@@ -119,3 +123,23 @@ async def test_a_planted_csrf_cookie_does_not_let_another_site_post(
         f"/ui/models/{model['_id']}/delete", data={"csrf_token": csrf_token(page)}
     )
     assert deleted.status_code == 303, deleted.text[:200]
+
+
+def ui_post_paths() -> list[str]:
+    """Every POST the UI has, its path parameters filled in with names that exist nowhere."""
+    modules = (session, pages, jobs, train, models, predict, datasets, tuning)
+    paths = [
+        r.path for m in modules for r in m.router.routes if "POST" in getattr(r, "methods", ())
+    ]
+    return [re.sub(r"\{(\w+)\}", lambda p: "1" if p[1] == "version" else "x", p) for p in paths]
+
+
+@pytest.mark.parametrize("path", ui_post_paths())
+async def test_every_ui_form_refuses_a_post_without_its_csrf_token(
+    admin: httpx.AsyncClient, path: str
+) -> None:
+    """Signed in as admin, so only the token is missing: each POST is a 403 that names CSRF."""
+    params = {"name": "csrf-probe"} if path.endswith("/upload") else None
+    response = await admin.post(path, params=params, data={"api_key": "x", "model_name": "x"})
+    assert response.status_code == 403, (path, response.text[-500:])
+    assert "CSRF" in response.text

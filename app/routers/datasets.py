@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi import status as http
 
 from app.datasets import service
+from app.datasets.exceptions import UploadRefused
 from app.datasets.preview import preview_rows
 from app.datasets.reading import limits_from
 from app.dependencies import DatabaseDep, RedisDep, SettingsDep
@@ -43,6 +44,18 @@ UPLOAD_BODY = {
 }
 
 
+FORM_REFUSED = (
+    "send the file itself as the request body (curl --data-binary @table.csv, httpx "
+    "content=...), not a multipart form (curl -F)"
+)
+
+
+def refuse_forms(request: Request) -> None:
+    """415 before the body is read: a form's boundary line would be taken for a CSV header."""
+    if request.headers.get("content-type", "").lower().startswith("multipart/"):
+        raise UploadRefused(http.HTTP_415_UNSUPPORTED_MEDIA_TYPE, FORM_REFUSED)
+
+
 def version_location(name: str, version: int) -> str:
     return f"/datasets/{name}/versions/{version}"
 
@@ -61,7 +74,10 @@ def version_location(name: str, version: int) -> str:
             "DATASET_MAX_ROWS (counted as the CSV streams, or from the Parquet footer); "
             "nothing stored."
         },
-        415: {"description": "Neither Parquet nor UTF-8 CSV text; nothing stored."},
+        415: {
+            "description": "Neither Parquet nor UTF-8 CSV text, or a multipart form instead of "
+            "the file itself; nothing stored."
+        },
         422: {
             "description": "Empty, a header without rows, an empty, duplicate or over-long "
             "column name, no column named `target`, `task` without `target`, or unreadable "
@@ -89,6 +105,7 @@ async def upload_dataset(
     description: Annotated[str, Query(max_length=500)] = "",
 ) -> DatasetVersionRead:
     """Status `ingesting` at first; poll the version's Location until `ready` or `failed`."""
+    refuse_forms(request)
     version, created = await service.upload_dataset(
         db=db,
         redis=redis,

@@ -227,3 +227,17 @@ async def test_a_streamed_body_is_cut_at_the_size_limit_with_413(
     assert response.status_code == 413 and str(MAX_BYTES) in response.json()["detail"]
     assert len(sent) < 100  # refused while streaming, not after
     await assert_nothing_stored(resources, "stream")
+
+
+async def test_a_multipart_form_is_a_415_saying_how_to_send_the_file(
+    client: httpx.AsyncClient, resources: Resources
+) -> None:
+    """A form upload (curl -F, requests' files=) would otherwise be read as a CSV whose header
+    is the form's boundary line."""
+    files = {"file": ("table.csv", HEADER + rows(5), "text/csv")}
+    response = await client.post(
+        "/datasets", params={"name": "formed", "target": "label"}, files=files
+    )
+    assert response.status_code == 415, response.text
+    assert "--data-binary" in response.json()["detail"]
+    await assert_nothing_stored(resources, "formed")

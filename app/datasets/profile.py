@@ -31,8 +31,9 @@ IDENTIFIER_SHARE = 0.95
 MIN_ROWS_PER_CLASS = 2
 MAX_CLASSES = 200
 MAX_LABEL_CHARACTERS = 200
-# An identifier's name: `id`, `row_id`, `order-key`, `index`; or camelCase `CustomerId`, `userID`.
-ID_NAME = re.compile(r"(?i:(?:^|[\s_.-])(?:id|key|index)$)|[a-z](?:Id|ID)$")
+# An identifier's name: `id`, `row_id`, `order-key`, `index`; camelCase `CustomerId`, `userID`;
+# or `Unnamed: 0`, pandas' name for the index a to_csv wrote and read_csv read back as a column.
+ID_NAME = re.compile(r"(?i:(?:^|[\s_.-])(?:id|key|index)$)|[a-z](?:Id|ID)$|^Unnamed: \d+$")
 # Text that reads as a number to a person: a sign or currency, digits with separators, a %.
 NUMBER_LIKE = r"^\s*[-+]?[$€£]?\s*\d[\d,.' ]*%?\s*$"
 PLAIN_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"

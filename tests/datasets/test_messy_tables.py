@@ -178,6 +178,7 @@ async def test_columns_nothing_can_be_learned_from_are_excluded_with_their_reaso
     rows = len(frame)
     order = np.random.default_rng(0).permutation(rows)
     frame.insert(0, "PassengerId", order + 1)  # numbers the rows, shuffled
+    frame.insert(0, "Unnamed: 0", np.arange(rows) * 2)  # an index to_csv wrote, with gaps
     frame["orderId"] = order * 7 + 1000  # named like an id
     frame["year"] = range(1900, 1900 + rows)  # distinct on each row, but a quantity
     frame["source"] = "web"
@@ -192,7 +193,7 @@ async def test_columns_nothing_can_be_learned_from_are_excluded_with_their_reaso
     assert version["status"] == "ready", version["error"]
     reasons = {c["name"]: c["reason"] or "" for c in version["columns"]}
     assert "number the rows" in reasons["PassengerId"]
-    assert "identifier-like" in reasons["orderId"]
+    assert "identifier-like" in reasons["orderId"] and "identifier" in reasons["Unnamed: 0"]
     assert "constant" in reasons["source"] and "constant" in reasons["visits"]
     assert f"such as {frame['revenue'][0]!r}" in reasons["revenue"]
     assert "%" in reasons["share"] and "'?'" in reasons["weight"]

@@ -20,6 +20,7 @@ from tests.deploy.support import (
     ROOT,
     SECRET_SETTINGS,
     VALUE_SETS,
+    Manifest,
     Render,
     containers,
     find,
@@ -277,6 +278,45 @@ def test_existing_secret_replaces_the_chart_secret(render: Render) -> None:
             if "secretKeyRef" in env["valueFrom"]:
                 assert env["valueFrom"]["secretKeyRef"]["name"] == "tensorfleet-connection"
         assert "checksum/secret" not in deployment["spec"]["template"]["metadata"]["annotations"]
+
+
+OWN_SECRETS = (
+    "externalMongodb.existingSecret=mongo-conn",
+    "externalMongodb.existingSecretKey=connectionString.standard",
+    "externalRedis.existingSecret=redis-conn",
+)
+
+
+def url_refs(manifests: list[Manifest], workload: str) -> dict[str, dict[str, str]]:
+    (container,) = containers(one(manifests, "Deployment", workload))
+    urls = [e for e in container["env"] if e["name"] in ("MONGODB_URL", "REDIS_URL")]
+    return {e["name"]: e["valueFrom"]["secretKeyRef"] for e in urls}
+
+
+def test_each_external_database_may_name_its_own_secret(render: Render) -> None:
+    """An operator-written Secret per database (its own key names): the pods read each URL
+    from there and the chart's Secret keeps only what it still owns, the admin key."""
+    manifests = render(None, "externalMongodb.url=", "externalRedis.url=", *OWN_SECRETS)
+    for workload in (API, WORKER):
+        assert url_refs(manifests, workload) == {
+            "MONGODB_URL": {"name": "mongo-conn", "key": "connectionString.standard"},
+            "REDIS_URL": {"name": "redis-conn", "key": "REDIS_URL"},
+        }
+    assert set(secret_data(one(manifests, "Secret", FULLNAME))) == {"BOOTSTRAP_ADMIN_KEY"}
+
+
+def test_a_database_s_own_secret_yields_to_the_bundled_one_and_to_existing_secret(
+    render: Render,
+) -> None:
+    bundled = render("bundled-values.yaml", *OWN_SECRETS)
+    assert {r["name"] for r in url_refs(bundled, API).values()} == {FULLNAME}
+    assert {"MONGODB_URL", "REDIS_URL"} <= set(secret_data(one(bundled, "Secret", FULLNAME)))
+    existing = render("existing-secret-values.yaml", *OWN_SECRETS)
+    refs = url_refs(existing, WORKER)
+    assert refs == {
+        "MONGODB_URL": {"name": "tensorfleet-connection", "key": "MONGODB_URL"},
+        "REDIS_URL": {"name": "tensorfleet-connection", "key": "REDIS_URL"},
+    }
 
 
 def test_keda_scales_workers_on_the_arq_queue(render: Render) -> None:

@@ -28,6 +28,13 @@ EXTRA = {
         "config.MAX_BODY_BYTES=2097152",
         "config.JOB_REQUEUE_AFTER_SECONDS=120",
     ],
+    "own-database-secrets": [
+        "mongodb.enabled=false",
+        "redis.enabled=false",
+        "externalMongodb.existingSecret=mongo-conn",
+        "externalMongodb.existingSecretKey=connectionString.standard",
+        "externalRedis.existingSecret=redis-conn",
+    ],
     "everything-off": [
         "mongodb.enabled=true",
         "redis.enabled=true",

@@ -129,7 +129,7 @@ made by the mongodb-user Job), or externalMongodb.url. */}}
 {{- $db := include "tensorfleet.mongodb.database" . }}
 {{- printf "mongodb://%s:%s@%s:27017/%s?authSource=%s" (.Values.mongodb.auth.appUsername | urlquery) (include "tensorfleet.mongodb.appPassword" . | urlquery) (include "tensorfleet.mongodb.fullname" .) $db $db }}
 {{- else }}
-{{- required "MongoDB: set externalMongodb.url (your MongoDB 7), or mongodb.enabled=true (an in-cluster MongoDB for evaluation), or existingSecret (a Secret with MONGODB_URL and REDIS_URL)" .Values.externalMongodb.url }}
+{{- required "MongoDB: set externalMongodb.url (your MongoDB 7) or externalMongodb.existingSecret (a Secret holding it), or mongodb.enabled=true (an in-cluster MongoDB for evaluation), or existingSecret (a Secret with MONGODB_URL and REDIS_URL)" .Values.externalMongodb.url }}
 {{- end }}
 {{- end }}
 
@@ -138,7 +138,7 @@ made by the mongodb-user Job), or externalMongodb.url. */}}
 {{- if .Values.redis.enabled }}
 {{- printf "redis://:%s@%s:6379/0" (include "tensorfleet.redis.password" . | urlquery) (include "tensorfleet.redis.fullname" .) }}
 {{- else }}
-{{- required "Redis: set externalRedis.url, or redis.enabled=true (an in-cluster Redis for evaluation), or existingSecret (a Secret with MONGODB_URL and REDIS_URL)" .Values.externalRedis.url }}
+{{- required "Redis: set externalRedis.url or externalRedis.existingSecret (a Secret holding it), or redis.enabled=true (an in-cluster Redis for evaluation), or existingSecret (a Secret with MONGODB_URL and REDIS_URL)" .Values.externalRedis.url }}
 {{- end }}
 {{- end }}
 
@@ -186,13 +186,34 @@ env:
   - name: MONGODB_URL
     valueFrom:
       secretKeyRef:
-        name: {{ include "tensorfleet.secretName" . }}
-        key: MONGODB_URL
+        {{- include "tensorfleet.urlRef" (dict "context" . "db" "mongodb" "key" "MONGODB_URL") | trim | nindent 8 }}
   - name: REDIS_URL
     valueFrom:
       secretKeyRef:
-        name: {{ include "tensorfleet.secretName" . }}
-        key: REDIS_URL
+        {{- include "tensorfleet.urlRef" (dict "context" . "db" "redis" "key" "REDIS_URL") | trim | nindent 8 }}
+{{- end }}
+
+{{/* The Secret of externalMongodb or externalRedis (db: mongodb or redis) that holds its URL,
+when one is named and that database is neither bundled nor in existingSecret; else empty. */}}
+{{- define "tensorfleet.externalUrlSecret" -}}
+{{- $values := .context.Values }}
+{{- $external := index $values (get (dict "mongodb" "externalMongodb" "redis" "externalRedis") .db) }}
+{{- if not (or $values.existingSecret (index $values .db).enabled) }}
+{{- $external.existingSecret }}
+{{- end }}
+{{- end }}
+
+{{/* A secretKeyRef's name and key for one URL (key: MONGODB_URL or REDIS_URL): existingSecret,
+else the database's own existing Secret, else the chart's Secret. */}}
+{{- define "tensorfleet.urlRef" -}}
+{{- $external := include "tensorfleet.externalUrlSecret" . }}
+{{- if $external }}
+name: {{ $external }}
+key: {{ (index .context.Values (get (dict "mongodb" "externalMongodb" "redis" "externalRedis") .db)).existingSecretKey | default .key }}
+{{- else }}
+name: {{ include "tensorfleet.secretName" .context }}
+key: {{ .key }}
+{{- end }}
 {{- end }}
 
 {{/* Pod annotations that roll the pods when the configuration or the connection Secret changes. */}}

@@ -2,6 +2,7 @@
 each of its hyperparameters, and its defaults (every field left blank, as a first-time user
 submits it) start a job on a dataset of a task it supports, or name why not."""
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -69,3 +70,20 @@ async def test_each_algorithm_s_defaults_start_a_job_or_say_why_not(
         else:
             assert response.status_code == 422, name
             assert f"{name} does not support classification" in response.text
+
+
+async def test_a_refused_yes_no_field_is_marked_and_points_at_its_message(
+    admin: httpx.AsyncClient,
+) -> None:
+    """A boolean is a <select>: a value the API refuses marks it invalid and ties the message
+    to it, as a text box is, so a screen reader reads why."""
+    key = "hp.random_forest.bootstrap"
+    fields = {"dataset_name": "iris", "algorithm": "random_forest", "model_name": "bad-bool"}
+    token = csrf_token(await admin.get("/ui/train"))
+    response = await admin.post("/ui/train", data={"csrf_token": token, **fields, key: "maybe"})
+    assert response.status_code == 422
+    select = re.search(rf'<select id="{re.escape(key)}"[^>]*>', response.text)
+    assert select, response.text[-1500:]
+    assert 'aria-invalid="true"' in select[0]
+    assert f"err-{key}" in select[0]
+    assert f'id="err-{key}"' in response.text

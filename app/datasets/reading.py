@@ -20,7 +20,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 PARQUET_MAGIC = b"PAR1"
-QUOTE, NEWLINE = b'"', b"\n"
+QUOTE, NEWLINE, CR = b'"', b"\n", b"\r"
 MAX_BLOCK = (1 << 31) - 1  # the largest block pyarrow's CSV reader takes
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
 # Files users upload for a table that are neither, by their first bytes.

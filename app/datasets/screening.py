@@ -35,6 +35,7 @@ from gridfs import AsyncGridFSBucket
 
 from app.datasets.exceptions import UploadRefused
 from app.datasets.reading import (
+    CR,
     HEAD_BYTES,
     NEWLINE,
     PARQUET_MAGIC,
@@ -82,11 +83,19 @@ def header_limit(limits: Limits) -> int:
 
 
 def header_end(data: bytes) -> int:
-    """Where the first record's line end is (outside quotes), or -1."""
+    """Where the first record's line end is (outside quotes): the `\n` of `\n` or `\r\n`, or
+    a lone `\r`, as Excel's "CSV (Macintosh)" ends lines and both pyarrow and pandas read
+    them; -1 while unknown."""
     offset = 0
     for index, part in enumerate(data.split(QUOTE)):
-        if index % 2 == 0 and (end := part.find(NEWLINE)) >= 0:
-            return offset + end
+        ends = [end for end in (part.find(NEWLINE), part.find(CR)) if end >= 0]
+        if index % 2 == 0 and ends:
+            end = offset + min(ends)
+            if data[end : end + 1] != CR:
+                return end
+            if end + 1 == len(data):  # a \n may follow in the next chunk
+                return -1
+            return end + 1 if data[end + 1 : end + 2] == NEWLINE else end
         offset += len(part) + 1
     return -1
 

@@ -346,3 +346,15 @@ async def test_an_index_written_by_to_csv_is_named(client: httpx.AsyncClient) ->
     refused = await upload(client, "with-index", "label", table().to_csv().encode())
     assert refused.status_code == 422
     assert "column 1 has an empty name (a DataFrame's index" in refused.json()["detail"][0]["msg"]
+
+
+async def test_lines_ended_by_a_lone_carriage_return_are_read(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    """Excel's "CSV (Macintosh)" ends lines with `\\r` alone; pyarrow and pandas read it, and
+    the upload's screen took the whole file for its header (`a header but no rows`)."""
+    frame = table()
+    payload = frame.to_csv(index=False, lineterminator="\r").encode()
+    version = await ingested(client, "mac-lines", "label", payload)
+    assert version["status"] == "ready", version["error"]
+    assert (version["n_samples"], version["features"]) == (len(frame), ["x", "colour"])

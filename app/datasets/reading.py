@@ -169,6 +169,10 @@ def _unnamed(number: int, names: list[str]) -> str:
 
 def check_target(names: list[str], target: str) -> None:
     if target not in names:
+        spaced = [name for name in names if name.strip() == target.strip()]
+        if spaced:  # a header written "a, b, label": the spaces are part of the names
+            hint = f"; the column is named {spaced[0]!r}, with its spaces"
+            raise IngestFailed(f"target column {target!r} not found{hint}", column=target)
         shown = ", ".join(names[:20])
         raise IngestFailed(f"target column {target!r} not found; columns: {shown}", column=target)
 

@@ -358,3 +358,12 @@ async def test_lines_ended_by_a_lone_carriage_return_are_read(
     version = await ingested(client, "mac-lines", "label", payload)
     assert version["status"] == "ready", version["error"]
     assert (version["n_samples"], version["features"]) == (len(frame), ["x", "colour"])
+
+
+async def test_a_target_named_without_the_spaces_of_its_header_is_pointed_at(
+    client: httpx.AsyncClient,
+) -> None:
+    payload = table().to_csv(index=False).replace(",", ", ").encode()  # "x, colour, label"
+    refused = await upload(client, "spaced", "label", payload)
+    assert refused.status_code == 422
+    assert "named ' label', with its spaces" in refused.json()["detail"][0]["msg"]

@@ -107,8 +107,9 @@ def check_utf8(path: Path) -> bool:
             except UnicodeDecodeError as exc:
                 raise not_utf8(chunk, exc, line, head) from None
             ends = chunk.count(NEWLINE)
-            outside, quoted = line_ends(chunk, quoted)
-            broken = broken or outside < ends
+            if not broken:  # once one is found, quotes need no more tracking
+                outside, quoted = line_ends(chunk, quoted)
+                broken = outside < ends
             line += ends
         try:
             decoder.decode(b"", final=True)

@@ -16,6 +16,7 @@ from app.inference.exceptions import InvalidPredictionInput
 from tensorfleet.schemas.inference import PredictRequest
 
 MAX_ERRORS = 20
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 Rows = list[list[Any]]
 
 
@@ -85,7 +86,10 @@ def value_problem(column: Column, value: Any) -> str | None:
     if column.type == "numeric":
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"expected a number, got {type(value).__name__}"
-        return None if _finite(value) else "expected a finite number"
+        if not _finite(value):
+            return "expected a finite number"
+        # Trees compute in float32: a larger number was scikit-learn's error, naming no cell.
+        return None if abs(value) <= FLOAT32_MAX else "expected a number within ±3.4e38"
     if column.type == "boolean":
         return None if isinstance(value, bool) else f"expected true or false, got {value!r:.40}"
     if isinstance(value, str) or (isinstance(value, int | float) and _finite(value)):

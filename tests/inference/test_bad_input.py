@@ -42,6 +42,7 @@ async def errors(client: httpx.AsyncClient, path: str, **request: Any) -> list[d
         ({"inputs": [[5.1, True, 1.4, 0.2]]}, ["body", "inputs", 0, FEATURES[1]], "number"),
         ({"inputs": [[5.1, None, 1.4, 0.2]]}, ["body", "inputs", 0, FEATURES[1]], "required"),
         ({"inputs": [[5.1, 10**400, 1, 2]]}, ["body", "inputs", 0, FEATURES[1]], "finite"),
+        ({"inputs": [[5.1, -1e308, 1, 2]]}, ["body", "inputs", 0, FEATURES[1]], "±3.4e38"),
         ({"inputs": [[5.1, [1], 1.4, 0.2]]}, ["body", "inputs", 0, FEATURES[1]], "number"),
         (
             {"dataframe_split": {"columns": FEATURES[:3], "data": [ROW[:3]]}},

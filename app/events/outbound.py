@@ -4,7 +4,8 @@ A target's host is resolved, every address it resolves to is checked, and the co
 made to the address that was checked (the URL's host rewritten to it; `Host` and the TLS name
 stay the original), so a name cannot resolve to a public address for the check and to an
 internal one for the connection (DNS rebinding). Refused, unless WEBHOOK_ALLOW_PRIVATE_TARGETS:
-loopback, private, link-local (169.254.169.254, the cloud metadata service, is one),
+loopback, private, link-local (169.254.169.254, the cloud metadata service, is one), IPv6
+site-local (fec0::/10, deprecated but still routed inside some networks),
 multicast, reserved and unspecified addresses, shared address space, IPv4 inside IPv6 (mapped,
 6to4 and Teredo: judged by the IPv4 address they carry), and the known metadata addresses that
 are otherwise public. A host that is not a name IDNA 2008 allows (httpx's rule, which the URL
@@ -52,6 +53,7 @@ def refusal(address: IPAddress) -> str | None:
         (address.is_multicast, "multicast"),
         (address.is_unspecified or address.is_reserved, "reserved"),
         (address.is_private, "private"),
+        (isinstance(address, ipaddress.IPv6Address) and address.is_site_local, "site-local"),
         (not address.is_global, "non-public"),
     )
     return next((reason for refused, reason in checks if refused), None)

@@ -35,6 +35,7 @@ INTERNAL = [
     "http://017700000001/hook",
     "http://[::]/hook",
     "http://[fd00::1]/hook",
+    "http://[fec0::1]/hook",  # IPv6 site-local: deprecated, still routed inside some networks
     "http://[2002:7f00:1::]/hook",  # 6to4 carrying 127.0.0.1
     "http://[2002:a9fe:a9fe::]/hook",  # 6to4 carrying 169.254.169.254
 ]

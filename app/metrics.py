@@ -16,6 +16,9 @@ from prometheus_fastapi_instrumentator.routing import get_route_name
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HTTP_LABELS = ("method", "handler", "status")
+# The methods a label may name; any other token a client sends as a method is "other", or
+# each would add series without bound (and before any key is checked).
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 API_REQUESTS = Counter(
     "api_requests_total", "HTTP requests the API answered.", labelnames=HTTP_LABELS
@@ -83,7 +86,8 @@ SHADOW_ROWS = Counter(
 
 class RequestMetrics:
     """Counts and times every HTTP request (API_REQUESTS, REQUEST_DURATION) by method, route
-    template and status; /metrics itself is not counted, a path no route matches is `none`.
+    template and status; /metrics itself is not counted, a path no route matches is `none`, a
+    method outside KNOWN_METHODS is `other`: no label takes a value the client made up.
 
     In place of prometheus-fastapi-instrumentator's middleware, with the same labels (its
     resolver names the route): that one also built a Response, an Info and a gathered future
@@ -110,7 +114,8 @@ class RequestMetrics:
             await self.app(scope, receive, send_counted)
         finally:
             if handler != "/metrics":
-                labels = (scope["method"], handler, str(status))
+                method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
+                labels = (method, handler, str(status))
                 API_REQUESTS.labels(*labels).inc()
                 REQUEST_DURATION.labels(*labels).observe(max(default_timer() - started, 0.0))
 

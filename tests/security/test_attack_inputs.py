@@ -77,3 +77,14 @@ async def test_nesting_beyond_the_parser_is_a_400(client: httpx.AsyncClient) -> 
     response = await client.post("/api/v1/keys", content=nested, headers=ADMIN | JSON)
     assert response.status_code == 400
     assert "parsing the body" in response.json()["detail"]
+
+
+async def test_an_invented_method_adds_no_metric_series(client: httpx.AsyncClient) -> None:
+    """Any token is an HTTP method to the server, and each became a new `method` label value:
+    series (a histogram's dozen buckets each) without bound, from requests without a key."""
+    for number in range(3):
+        response = await client.request(f"INVENTED{number}", "/health")
+        assert response.status_code == 405
+    metrics = (await client.get("/metrics")).text
+    assert "INVENTED" not in metrics
+    assert 'api_requests_total{handler="/health",method="other",status="405"}' in metrics

@@ -8,9 +8,10 @@ a pipeline cannot take (dates, binary, nested, all missing), are kept in the fil
 from the features by default, each with its reason.
 
 The target decides the task: classification for text, booleans and integers with few distinct
-values; regression for other numbers. An upload may override it. Rows whose target is missing
-are dropped (and counted); a target that cannot be learned from is refused. A table without a
-target (new rows for a batch prediction) is profiled the same way, with no task.
+values (also integers written as floats); regression for other numbers. An upload may
+override it. Rows whose target is missing are dropped (and counted); a target that cannot be
+learned from is refused. A table without a target (new rows for a batch prediction) is
+profiled the same way, with no task.
 """
 
 import math
@@ -175,13 +176,21 @@ def profile_column(name: str, column: pa.ChunkedArray) -> dict[str, Any]:
 
 
 def infer_task(column: pa.ChunkedArray) -> Task:
+    """Classification for text, booleans and few distinct integers, also integers written as
+    floats (`3.0`: pandas makes an integer column with a gap float, so the same ratings would
+    otherwise be classes in one file and a regression in the next); regression for the rest."""
     kind = column.type
-    if pa.types.is_floating(kind):
+    if pa.types.is_floating(kind) and not _integral(column):
         return Task.regression
-    if pa.types.is_integer(kind):
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         distinct = pc.count_distinct(column).as_py()
         return Task.classification if distinct <= MAX_CLASSES_FROM_INTEGERS else Task.regression
     return Task.classification
+
+
+def _integral(column: pa.ChunkedArray) -> bool:
+    whole = pc.equal(pc.floor(column), column)
+    return bool(pc.all(whole).as_py()) and not _infinite(column)
 
 
 def drop_missing_target(table: pa.Table, target: str) -> tuple[pa.Table, int]:

@@ -367,3 +367,21 @@ async def test_a_target_named_without_the_spaces_of_its_header_is_pointed_at(
     refused = await upload(client, "spaced", "label", payload)
     assert refused.status_code == 422
     assert "named ' label', with its spaces" in refused.json()["detail"][0]["msg"]
+
+
+async def test_integers_written_as_floats_are_classes_as_integers_are(
+    client: httpx.AsyncClient, worker: Worker
+) -> None:
+    """A rating column with a gap is float in pandas (`4.0`): the same ratings are classes
+    whether or not one of them is missing."""
+    frame = table()
+    frame["stars"] = np.where(frame["label"] == "hi", 5, 1) + (frame.index % 2)
+    frame = frame.drop(columns="label").astype({"stars": "float64"})
+    frame.loc[3, "stars"] = np.nan
+    version = await ingested(client, "stars", "stars", csv_bytes(frame))
+    assert version["status"] == "ready", version["error"]
+    assert (version["task"], version["classes"]) == ("classification", ["1", "2", "5", "6"])
+    assert version["rows_dropped"] == 1
+    frame["stars"] = frame["stars"] + 0.5  # halves are real numbers: a regression
+    halves = await ingested(client, "halves", "stars", csv_bytes(frame))
+    assert halves["task"] == "regression", halves["error"]

@@ -82,3 +82,22 @@ async def test_no_key_or_password_in_the_logs(
     assert "API key" in output and created.json()["id"] in output  # it did log the events
     for secret in (BOOTSTRAP, key, DB_PASSWORD, "T0kenT0ken", key[10:]):
         assert secret not in output
+
+
+async def test_a_request_cannot_write_control_characters_into_the_log(
+    settings_factory: SettingsFactory, tmp_path
+) -> None:
+    """The 401 line names the path, which arrives percent-decoded: an ESC in it reached the
+    log as is (a terminal that shows the log runs `ESC [2J`, and the like). Control characters
+    in a message are written escaped; CR and LF never start a line of the caller's."""
+    settings = settings_factory(auth_enabled=True, bootstrap_admin_key=BOOTSTRAP)
+    forged = "2026-01-01 00:00:00,000 WARNING tensorfleet: FORGED"
+    with run_api(settings, tmp_path / "api.log") as api:
+        async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
+            path = "/jobs/x%1B[2J%07%0D%0A" + forged.replace(" ", "%20")
+            assert (await http.get(path)).status_code == 401
+    lines = api.output().splitlines()
+    assert not any(line.startswith(forged[:10]) for line in lines)
+    (logged,) = [line for line in lines if "401 for GET /jobs/x" in line]
+    assert "/jobs/x\\x1b[2J\\x07" in logged and "FORGED" in logged
+    assert not any(char in logged for char in "\x1b\x07")

@@ -42,6 +42,17 @@ class OlderServer(Recording):
         return response
 
 
+class FullServer(Recording):
+    """The same server holding LIVE_MAX_WAITERS waits already: every long poll is its 503."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if "wait" not in request.url.params:
+            return super().handle_request(request)
+        self.record(request)
+        detail = "this server already holds 1000 long polls and event streams open"
+        return httpx.Response(503, headers={"Retry-After": "5"}, json={"detail": detail})
+
+
 def job_reads(transport: Recording, job_id: str) -> list[httpx.Request]:
     return [r for r in transport.sent if r.method == "GET" and r.url.path == f"/jobs/{job_id}"]
 
@@ -72,6 +83,19 @@ def test_wait_falls_back_to_polling_on_an_older_server(live: Server) -> None:
     first, *then = job_reads(older, "wait-old")
     assert "wait" in first.url.params  # it tried the long poll once,
     assert then and all("wait" not in r.url.params for r in then)  # then polled plainly
+
+
+def test_wait_falls_back_to_polling_when_the_server_holds_too_many_waits(
+    live: Server,
+) -> None:
+    full = FullServer()
+    with TensorFleetClient(live.url, transport=full) as tf:
+        body = SEED_BODY | {"job_id": "wait-full", "model_name": "wait-full"}
+        job = tf.wait_for_job(tf.train(**body).job_id, timeout=120)
+    assert job.status == JobStatus.succeeded
+    first, *then = job_reads(full, "wait-full")
+    assert "wait" in first.url.params
+    assert then and all("wait" not in r.url.params for r in then)
 
 
 def test_wait_times_out_on_a_queued_job(idle: Server) -> None:

@@ -12,7 +12,7 @@ from tensorfleet.client.batch import AsyncBatchPredictions
 from tensorfleet.client.calls import Call, ModelQuery
 from tensorfleet.client.config import DEFAULT_TIMEOUT_SECONDS, resolve_config
 from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
-from tensorfleet.client.errors import connection_failed, error_from_response
+from tensorfleet.client.errors import ServerError, connection_failed, error_from_response
 from tensorfleet.client.evaluation import AsyncEvaluationMethods
 from tensorfleet.client.lifecycle import AsyncLifecycle
 from tensorfleet.client.polling import Backoff, dataset_delay
@@ -110,7 +110,11 @@ class AsyncTensorFleetClient(
         `long_poll` is False. `on_update(job)` after each answer."""
         waiter = JobWaiter(job_id, timeout, backoff, long_poll=long_poll)
         while True:
-            watched = await self._send(calls.watch_job(job_id, waiter))
+            try:
+                watched = await self._send(calls.watch_job(job_id, waiter))
+            except ServerError as error:
+                waiter.refused(error)
+                continue
             if on_update is not None:
                 on_update(watched.job)
             if watched.job.status.ended:

@@ -11,7 +11,7 @@ from tensorfleet.client.batch import BatchPredictions
 from tensorfleet.client.calls import Call, ModelQuery
 from tensorfleet.client.config import DEFAULT_TIMEOUT_SECONDS, resolve_config
 from tensorfleet.client.download import Destination, DownloadSink, ModelDownload
-from tensorfleet.client.errors import connection_failed, error_from_response
+from tensorfleet.client.errors import ServerError, connection_failed, error_from_response
 from tensorfleet.client.evaluation import EvaluationMethods
 from tensorfleet.client.lifecycle import Lifecycle
 from tensorfleet.client.polling import Backoff, dataset_delay
@@ -107,7 +107,11 @@ class TensorFleetClient(Lifecycle, TuningMethods, BatchPredictions, EvaluationMe
         `long_poll` is False. `on_update(job)` after each answer."""
         waiter = JobWaiter(job_id, timeout, backoff, long_poll=long_poll)
         while True:
-            watched = self._send(calls.watch_job(job_id, waiter))
+            try:
+                watched = self._send(calls.watch_job(job_id, waiter))
+            except ServerError as error:
+                waiter.refused(error)
+                continue
             if on_update is not None:
                 on_update(watched.job)
             if watched.job.status.ended:

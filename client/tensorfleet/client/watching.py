@@ -2,13 +2,15 @@
 
 Each long poll names the state last seen (the job's ETag), so a change made between two polls
 is answered at once, never missed. A server older than the long poll ignores `wait` and sends
-no ETag: the waiter then falls back to polling with the backoff, as clients did before.
+no ETag: the waiter then falls back to polling with the backoff, as clients did before. So
+does a waiter whose long poll a busy server refuses (503: it holds LIVE_MAX_WAITERS waits).
 """
 
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from tensorfleet.client.errors import ServerError
 from tensorfleet.client.polling import Backoff, next_delay
 from tensorfleet.schemas.training import JobRead
 
@@ -47,6 +49,13 @@ class JobWaiter:
 
     def request_timeout(self) -> float:
         return self.wait() + NETWORK_MARGIN_SECONDS
+
+    def refused(self, error: ServerError) -> None:
+        """After a 503 to a long poll, poll plainly (the server answers those at once); any
+        other server error, or one to a plain read, is the caller's."""
+        if not self.long_poll or error.status_code != 503:
+            raise error
+        self.long_poll = False
 
     def pause(self, watched: WatchedJob) -> float:
         """Seconds to sleep before the next request; JobWaitTimeout once time is up."""

@@ -1,5 +1,6 @@
-"""Attack inputs that reach the error path: whatever a refused request held, the answer is a
-clean 4xx naming the field, never a 500 while the refusal is written."""
+"""Attack inputs: whatever a refused request held (lone surrogates, nesting hundreds deep), the
+answer is a clean 4xx naming the field, never a 500 while the refusal is written; and nothing a
+request makes up (an HTTP method) becomes state the process keeps."""
 
 import httpx
 import pytest

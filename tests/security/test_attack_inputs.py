@@ -55,12 +55,14 @@ async def test_a_lone_surrogate_is_refused_by_name_not_a_500(
         assert loc in locations, (path, response.text)
 
 
-@pytest.mark.parametrize("depth", [50, 500, 900])
+# Not deeper: the parser's own limit is Python's recursion limit less the frames already on the
+# stack, which differ between runners (900 passed alone and was a 400 under CI's coverage).
+@pytest.mark.parametrize("depth", [50, 500, 600])
 async def test_deep_nesting_is_refused_by_name_not_a_500(
     client: httpx.AsyncClient, depth: int
 ) -> None:
     """JSON nested shallower than the parser's own limit, but deeper than Python recursion
-    allows for echoing it back as a refused field's `input`."""
+    allows for echoing it back as a refused field's `input` (500 levels was a 500)."""
     nested = b'{"a":' * depth + b"1" + b"}" * depth
     train = b'{"dataset_name": "iris", "algorithm": "random_forest", "model_name": "m", '
     for path, body, loc in (

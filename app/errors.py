@@ -190,15 +190,8 @@ def _in_use(request: Request, exc: ModelInUse | AliasInUse) -> Response:
     return ErrorResponse(status_code=409, content=content)
 
 
-def _queue_unavailable(request: Request, exc: QueueUnavailable) -> Response:
-    return ErrorResponse(
-        status_code=503,
-        headers={"Retry-After": RETRY_AFTER_SECONDS},
-        content={"detail": str(exc)},
-    )
-
-
-def _too_many_waiters(request: Request, exc: TooManyWaiters) -> Response:
+def _retry_later(request: Request, exc: QueueUnavailable | TooManyWaiters) -> Response:
+    """A 503 whose own message says what is short (the queue, room for a wait)."""
     return ErrorResponse(
         status_code=503,
         headers={"Retry-After": RETRY_AFTER_SECONDS},
@@ -237,7 +230,7 @@ ERRORS: dict[type[Exception], Respond] = {
     JobAlreadyExists: _job_exists,
     JobNotFound: _status(404),
     JobAlreadyEnded: _job_ended,
-    QueueUnavailable: _queue_unavailable,
+    QueueUnavailable: _retry_later,
     TuningNotFound: _status(404),
     TuningAlreadyExists: _tuning_exists,
     TuningAlreadyEnded: _tuning_ended,
@@ -263,7 +256,7 @@ ERRORS: dict[type[Exception], Respond] = {
     DeliveryNotFound: _status(404),
     InvalidWebhook: _invalid_webhook,
     TooManyWebhooks: _status(409),
-    TooManyWaiters: _too_many_waiters,
+    TooManyWaiters: _retry_later,
     LastAdminKey: _status(409),
     **dict.fromkeys(MONGODB_DOWN, _unavailable("MongoDB")),
     **dict.fromkeys(REDIS_DOWN, _unavailable("Redis")),

@@ -35,7 +35,6 @@ from bench.stats import summarize
 from devstack.services import FERRETDB, FERRETDB_STOCK, build_stock_ferretdb
 
 BENCH = Path(__file__).resolve().parent
-STOCK = FERRETDB_STOCK
 FULL = {"rounds": 3, "jobs": 300, "warmup": 20, "models": 10_000, "gets": 300}
 FULL |= {"files": 40, "file_bytes": 2_500_000, "reads": 10}
 QUICK = {"rounds": 1, "jobs": 6, "warmup": 2, "models": 200, "gets": 10}
@@ -139,7 +138,7 @@ def main(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="store-patch-", dir=tempfile.gettempdir()))
     try:
         for number in range(config["rounds"]):
-            order = [STOCK, FERRETDB] if number % 2 == 0 else [FERRETDB, STOCK]
+            order = [FERRETDB_STOCK, FERRETDB] if number % 2 == 0 else [FERRETDB, FERRETDB_STOCK]
             pair = [measure(binary, config, work / f"{number}-{binary.name}") for binary in order]
             results["rounds"].append(sorted(pair, key=lambda result: result["store"]))
     finally:

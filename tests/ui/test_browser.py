@@ -197,6 +197,13 @@ async def test_a_read_only_key_sees_no_train_or_delete_controls(page: Page, live
     await expect(page.get_by_role("button", name="Upload")).to_have_count(0)
 
 
+def failed(request: Request) -> bool:
+    """A request that failed, not one the browser dropped itself: leaving a page cancels what
+    it still loads (its icon, fetched last and at low priority) as net::ERR_ABORTED. The
+    server's own refusals are answers (4xx/5xx), caught apart."""
+    return request.failure != "net::ERR_ABORTED"
+
+
 def watch_for_trouble(page: Page, url: str) -> list[str]:
     """Everything a user's console or network panel would show as wrong: errors logged, requests
     that failed or were answered 4xx/5xx, and any request to a host other than the app."""
@@ -204,7 +211,7 @@ def watch_for_trouble(page: Page, url: str) -> list[str]:
     host = urlparse(url).netloc
     page.on("console", lambda m: m.type == "error" and trouble.append(f"console: {m.text}"))
     page.on("pageerror", lambda e: trouble.append(f"script: {e}"))
-    page.on("requestfailed", lambda r: trouble.append(f"failed: {r.url} {r.failure}"))
+    page.on("requestfailed", lambda r: failed(r) and trouble.append(f"failed: {r.url} {r.failure}"))
     page.on("response", lambda r: r.status >= 400 and trouble.append(f"{r.status}: {r.url}"))
 
     def elsewhere(request: Request) -> None:
